@@ -13,11 +13,11 @@ using Xunit;
 
 namespace MqttPS.Core.Tests.BrokerProduction
 {
-    public sealed class TlsHandshakerTests : IClassFixture<TestCertificates>
+    public sealed class TlsHandshakerTests : IClassFixture<ProductionTestPki>
     {
-        private readonly TestCertificates _certs;
+        private readonly ProductionTestPki _certs;
 
-        public TlsHandshakerTests(TestCertificates certs) { _certs = certs; }
+        public TlsHandshakerTests(ProductionTestPki certs) { _certs = certs; }
 
         /// <summary>One TLS exchange over a loopback socket pair: returns the server's result (or exception) and the client's.</summary>
         private async Task<(MqttSecureConnection server, Exception serverError, Exception clientError)> Handshake(MqttTlsServerOptions options, X509Certificate2 clientCertificate)
@@ -78,7 +78,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task Serves_a_PFX_certificate()
         {
-            var r = await Handshake(new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword }, null);
+            var r = await Handshake(new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword }, null);
             Assert.Null(r.serverError);
             Assert.Null(r.clientError);
         }
@@ -86,15 +86,15 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task A_client_certificate_from_the_CA_is_accepted_and_its_CN_becomes_the_identity()
         {
-            var options = new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCertificate, UseIdentityAsUsername = true };
-            var r = await Handshake(options, new X509Certificate2(_certs.ClientPfx, TestCertificates.PfxPassword));
+            var options = new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCertificate, UseIdentityAsUsername = true };
+            var r = await Handshake(options, new X509Certificate2(_certs.ClientPfx, ProductionTestPki.PfxPassword));
             Assert.Null(r.serverError);
             Assert.Equal("alice", r.server.ClientIdentity);
             Assert.Contains("CN=alice", r.server.ClientCertificate.Subject);
 
             options.UseIdentityAsUsername = false;
             options.UseSubjectAsUsername = true;
-            r = await Handshake(options, new X509Certificate2(_certs.ClientPfx, TestCertificates.PfxPassword));
+            r = await Handshake(options, new X509Certificate2(_certs.ClientPfx, ProductionTestPki.PfxPassword));
             Assert.Contains("CN=alice", r.server.ClientIdentity);
             Assert.Contains("O=MqttPS Lab", r.server.ClientIdentity);
         }
@@ -102,8 +102,8 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task A_client_certificate_from_another_CA_is_refused_with_the_reason()
         {
-            var options = new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCertificate };
-            var r = await Handshake(options, new X509Certificate2(_certs.UntrustedClientPfx, TestCertificates.PfxPassword));
+            var options = new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCertificate };
+            var r = await Handshake(options, new X509Certificate2(_certs.UntrustedClientPfx, ProductionTestPki.PfxPassword));
             var e = Assert.IsType<AuthenticationException>(r.serverError);
             Assert.Contains("not issued by a CA of the listener's CA file", e.Message);
             Assert.Contains("Untrusted CA", e.Message);
@@ -112,7 +112,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task A_missing_client_certificate_is_refused_when_required()
         {
-            var options = new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCertificate };
+            var options = new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCertificate };
             var r = await Handshake(options, null);
             var e = Assert.IsType<AuthenticationException>(r.serverError);
             Assert.Contains("presented no certificate", e.Message);
@@ -121,7 +121,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task A_client_that_never_starts_the_handshake_times_out()
         {
-            var handshaker = new MqttTlsHandshaker(new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
+            var handshaker = new MqttTlsHandshaker(new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
             using (var listener = new TcpListener(IPAddress.Loopback, 0))
             {
                 listener.Start();

@@ -10,11 +10,11 @@ namespace MqttPS.Core.Tests.BrokerProduction
     /// signed by it (PEM and PFX), a client certificate "CN=alice" signed by it, and a client certificate from a
     /// second, untrusted CA. Use as an xunit class fixture.
     /// </summary>
-    public sealed class TestCertificates : IDisposable
+    public sealed class ProductionTestPki : IDisposable
     {
         public const string PfxPassword = "pfx-secret";
 
-        public TestCertificates()
+        public ProductionTestPki()
         {
             Directory = System.IO.Directory.CreateTempSubdirectory("mqttps-certs-").FullName;
             // mosquitto (started as root) drops to its own user and must read the files.
