@@ -49,7 +49,9 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 await store.AddSubscriptionAsync("c1", new PersistedSubscription { TopicFilter = "y", QoS = MqttQualityOfService.AtLeastOnce });
                 await store.RemoveSubscriptionAsync("c1", "y");
                 queuedSeq = store.NextSequence();
-                await store.QueueMessageAsync("c1", queuedSeq, new MqttMessage("x/1", "q1", MqttQualityOfService.AtLeastOnce));
+                var q1 = new MqttMessage("x/1", "q1", MqttQualityOfService.AtLeastOnce);
+                q1.SubscriptionIdentifiers.Add(42);
+                await store.QueueMessageAsync("c1", queuedSeq, q1);
                 ackedSeq = store.NextSequence();
                 await store.QueueMessageAsync("c1", ackedSeq, new MqttMessage("x/2", "q2", MqttQualityOfService.AtLeastOnce));
                 await store.SetInFlightAsync("c1", queuedSeq, 7, InFlightState.PublishSent);
@@ -88,6 +90,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 var queued = Assert.Single(session.Messages.Values);
                 Assert.Equal(queuedSeq, queued.Sequence);
                 Assert.Equal("q1", queued.Message.PayloadText);
+                Assert.Equal(new uint[] { 42 }, queued.Message.SubscriptionIdentifiers.ToArray());
                 Assert.Equal((ushort)7, queued.PacketId);
                 Assert.Equal(InFlightState.PublishSent, queued.State);
                 Assert.Equal(new ushort[] { 9 }, session.IncomingQoS2PacketIds.ToArray());

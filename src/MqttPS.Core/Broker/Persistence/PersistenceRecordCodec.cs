@@ -85,6 +85,10 @@ namespace MqttPS.Core.Broker.Persistence
                 foreach (var p in m.UserProperties) { w.Write(p.Name); w.Write(p.Value); }
             }
             if (m.MessageExpiryInterval.HasValue) w.Write(m.MessageExpiryInterval.Value);
+            // Subscription identifiers of the subscription a queued message was routed by (5.0), so it is delivered the same after a restart.
+            var ids = m.HasSubscriptionIdentifiers ? m.SubscriptionIdentifiers : null;
+            w.Write((byte)(ids == null ? 0 : Math.Min(ids.Count, 255)));
+            if (ids != null) for (var i = 0; i < ids.Count && i < 255; i++) w.Write(ids[i]);
         }
 
         public static MqttMessage ReadMessage(BinaryReader r)
@@ -111,6 +115,8 @@ namespace MqttPS.Core.Broker.Persistence
                 for (var i = 0; i < count; i++) m.UserProperties.Add(new MqttUserProperty(r.ReadString(), r.ReadString()));
             }
             if ((flags & HasExpiry) != 0) m.MessageExpiryInterval = r.ReadUInt32();
+            var idCount = r.ReadByte();
+            for (var i = 0; i < idCount; i++) m.SubscriptionIdentifiers.Add(r.ReadUInt32());
             return m;
         }
 
