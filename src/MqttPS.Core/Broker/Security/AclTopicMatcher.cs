@@ -1,28 +1,16 @@
+using MqttPS.Core.Topics;
+
 namespace MqttPS.Core.Broker.Security
 {
     /// <summary>
-    /// Topic filter logic an ACL needs: whether a rule's filter matches a concrete topic, and whether it covers
-    /// every topic a subscription filter can match (so a granted subscription never receives a topic the
-    /// rule does not allow).
+    /// Topic filter logic an ACL needs: whether a rule's filter matches a concrete topic (MqttTopic.Matches), and
+    /// whether it covers every topic a subscription filter can match (so a granted subscription never receives a
+    /// topic the rule does not allow) — filter-to-filter relations the topic engine does not need.
     /// </summary>
     internal static class AclTopicMatcher
     {
         /// <summary>Filter-to-name matching of MQTT section 4.7, including the '$' rule [MQTT-4.7.2-1].</summary>
-        public static bool Matches(string filter, string topic)
-        {
-            // TODO(production): switch to MqttPS.Core.Topics.MqttTopic.Matches once branch "topics" is on main.
-            if (topic.Length > 0 && topic[0] == '$' && filter.Length > 0 && (filter[0] == '+' || filter[0] == '#')) return false;
-            var f = filter.Split('/');
-            var t = topic.Split('/');
-            for (var i = 0; i < f.Length; i++)
-            {
-                if (f[i] == "#") return true;
-                if (i >= t.Length) return false;
-                if (f[i] == "+") continue;
-                if (f[i] != t[i]) return false;
-            }
-            return f.Length == t.Length;
-        }
+        public static bool Matches(string filter, string topic) => MqttTopic.Matches(filter, topic);
 
         /// <summary>True when every topic matched by <paramref name="subscription"/> is also matched by <paramref name="rule"/>.</summary>
         public static bool Covers(string rule, string subscription)
