@@ -1,3 +1,5 @@
+using MqttPS.Core.Topics;
+
 namespace MqttPS.Core.Protocol
 {
     /// <summary>CONNECT (section 3.1). Encoded with the packet's own <see cref="ConnectPacket.ProtocolVersion"/>.</summary>
@@ -248,15 +250,11 @@ namespace MqttPS.Core.Protocol
             }
         }
 
+        /// <summary>The will topic must be a valid topic name (0x90 Topic Name invalid, which CONNACK names for it).</summary>
         private static void ValidateWillTopic(string topic)
         {
-            if (string.IsNullOrEmpty(topic))
-                throw MqttProtocolErrors.Create(MqttReasonCode.TopicNameInvalid, "MQTT-4.7.3-1", "the will topic must not be empty");
-            if (MqttTopicSyntax.HasWildcards(topic))
-            {
-                throw MqttProtocolErrors.Create(MqttReasonCode.TopicNameInvalid, "MQTT-3.1.3-11",
-                    "the will topic must be a topic name without wildcard characters: '" + topic + "'");
-            }
+            if (!MqttTopic.Check(topic ?? string.Empty, false, out var specReference, out var message))
+                throw MqttProtocolErrors.Create(MqttReasonCode.TopicNameInvalid, specReference, "invalid will topic: " + message);
         }
 
         private static int BinaryLength(byte[] data, string what)

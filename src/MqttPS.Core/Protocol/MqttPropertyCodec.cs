@@ -1,3 +1,5 @@
+using MqttPS.Core.Topics;
+
 namespace MqttPS.Core.Protocol
 {
     /// <summary>
@@ -160,12 +162,9 @@ namespace MqttPS.Core.Protocol
 
         private static MqttProtocolException CheckString(MqttPropertyId id, string value)
         {
-            if (id != MqttPropertyId.ResponseTopic) return null;
-            if (value.Length == 0)
-                return MqttProtocolErrors.ProtocolError("MQTT-4.7.3-1", "the Response Topic must not be empty");
-            return MqttTopicSyntax.HasWildcards(value)
-                ? MqttProtocolErrors.ProtocolError("MQTT-3.3.2-14", "the Response Topic must be a topic name without wildcard characters: '" + value + "'")
-                : null;
+            // The Response Topic is a topic name [MQTT-3.3.2-14]: empty or with wildcards it is a Protocol Error.
+            if (id != MqttPropertyId.ResponseTopic || MqttTopic.Check(value, false, out var specReference, out var message)) return null;
+            return MqttProtocolErrors.ProtocolError(specReference, "invalid Response Topic: " + message);
         }
 
         private static void SetByte(MqttProperties p, MqttPropertyId id, byte value)

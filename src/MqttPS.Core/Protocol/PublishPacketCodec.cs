@@ -1,3 +1,5 @@
+using MqttPS.Core.Topics;
+
 namespace MqttPS.Core.Protocol
 {
     /// <summary>
@@ -20,7 +22,9 @@ namespace MqttPS.Core.Protocol
 
             var topic = packet.Topic ?? string.Empty;
             var properties = version == MqttProtocolVersion.V500 && packet.HasProperties ? packet.Properties : null;
-            ValidateTopic(topic, properties, version);
+            // An empty topic is sent only with a Topic Alias (5.0); anything else must be a valid topic name.
+            if (topic.Length > 0 || version != MqttProtocolVersion.V500 || properties?.TopicAlias == null)
+                MqttTopic.ValidateTopicName(topic);
 
             var layout = new MqttPacketLayout();
             long length = 2 + MqttUtf8.GetValidatedByteCount(topic, "topic name");
@@ -91,10 +95,10 @@ namespace MqttPS.Core.Protocol
                 if (version != MqttProtocolVersion.V500 || properties?.TopicAlias == null)
                     throw MqttProtocolErrors.Malformed("MQTT-4.7.3-1", "PUBLISH has an empty topic name and no Topic Alias");
             }
-            else if (MqttTopicSyntax.HasWildcards(topic))
+            else if (!MqttTopic.Check(topic, false, out var specReference, out var message))
             {
-                throw MqttProtocolErrors.Malformed("MQTT-3.3.2-2",
-                    "the topic name of a PUBLISH must not contain wildcard characters: '" + topic + "'");
+                // Wildcards [MQTT-3.3.2-2] and the other rules of section 4.7.
+                throw MqttProtocolErrors.Malformed(specReference, "invalid PUBLISH topic name: " + message);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using MqttPS.Core.Topics;
 
 namespace MqttPS.Core.Protocol
 {
@@ -11,8 +12,6 @@ namespace MqttPS.Core.Protocol
     /// </remarks>
     internal static class SubscribePacketCodec
     {
-        private const string SharePrefix = "$share/";
-
         public static MqttPacketLayout Measure(SubscribePacket packet, MqttProtocolVersion version)
         {
             if (packet.PacketId == 0)
@@ -122,20 +121,19 @@ namespace MqttPS.Core.Protocol
         private static string NoFilterRule(MqttProtocolVersion version) =>
             version == MqttProtocolVersion.V500 ? "MQTT-3.8.3-2" : "MQTT-3.8.3-3";
 
-        private static bool IsShared(string filter) => filter.StartsWith(SharePrefix, StringComparison.Ordinal);
+        private static bool IsShared(string filter) => SharedSubscription.IsShared(filter);
 
-        /// <summary>Checks a received filter: an invalid one makes the packet malformed (as in mosquitto).</summary>
+        /// <summary>
+        /// Checks a received filter against section 4.7: an invalid one makes the packet Malformed, as in
+        /// mosquitto. (The "$share/{ShareName}/" structure is the broker's to check, with SharedSubscription.)
+        /// </summary>
         internal static void ValidateFilter(string filter)
         {
-            if (filter.Length == 0)
-                throw MqttProtocolErrors.Malformed("MQTT-4.7.3-1", "a topic filter must not be empty");
+            if (!MqttTopic.Check(filter, true, out var specReference, out var message))
+                throw MqttProtocolErrors.Malformed(specReference, "invalid topic filter: " + message);
         }
 
-        /// <summary>Checks a filter about to be sent.</summary>
-        internal static void ValidateOutgoingFilter(string filter)
-        {
-            if (filter.Length == 0)
-                throw MqttProtocolErrors.Create(MqttReasonCode.TopicFilterInvalid, "MQTT-4.7.3-1", "a topic filter must not be empty");
-        }
+        /// <summary>Checks a filter about to be sent (0x8F Topic Filter invalid).</summary>
+        internal static void ValidateOutgoingFilter(string filter) => MqttTopic.ValidateTopicFilter(filter);
     }
 }
