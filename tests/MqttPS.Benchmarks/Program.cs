@@ -15,6 +15,7 @@ namespace MqttPS.Benchmarks
         private static readonly IBenchmarkSuite[] Suites =
         {
             new IndexBenchmark(),
+            new CodecBenchmark(),
         };
 
         public static int Main(string[] args)
