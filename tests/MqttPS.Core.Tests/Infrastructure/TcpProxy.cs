@@ -33,6 +33,12 @@ namespace MqttPS.Core.Tests.Infrastructure
         /// <summary>Called for each chunk broker -> client; return false to cut that connection instead of relaying.</summary>
         public Func<byte[], int, bool> ServerToClientFilter { get; set; }
 
+        /// <summary>Called for each chunk client -> broker; return false to cut that connection instead of relaying.</summary>
+        public Func<byte[], int, bool> ClientToServerFilter { get; set; }
+
+        /// <summary>While true, bytes from the broker are held back (not relayed, connection kept open): a silent link.</summary>
+        public volatile bool HoldServerToClient;
+
         public int ConnectionCount { get { lock (_pairs) return _pairs.Count; } }
 
         /// <summary>Drops every relayed connection abruptly (both sockets closed, nothing more relayed).</summary>
@@ -64,7 +70,7 @@ namespace MqttPS.Core.Tests.Infrastructure
                 server.NoDelay = true;
                 var pair = new Pair(client, server);
                 lock (_pairs) _pairs.Add(pair);
-                _ = RelayAsync(pair, client, server, null);
+                _ = RelayAsync(pair, client, server, () => ClientToServerFilter);
                 _ = RelayAsync(pair, server, client, () => ServerToClientFilter);
             }
         }
@@ -80,6 +86,7 @@ namespace MqttPS.Core.Tests.Infrastructure
                 {
                     var n = await input.ReadAsync(buffer, 0, buffer.Length, _stop.Token).ConfigureAwait(false);
                     if (n == 0) break;
+                    while (HoldServerToClient && to == pair.Client) await Task.Delay(10, _stop.Token).ConfigureAwait(false);
                     var f = filter?.Invoke();
                     if (f != null && !f(buffer, n))
                     {
@@ -105,6 +112,7 @@ namespace MqttPS.Core.Tests.Infrastructure
             private readonly TcpClient _a;
             private readonly TcpClient _b;
             public Pair(TcpClient a, TcpClient b) { _a = a; _b = b; }
+            public TcpClient Client => _a;
             public void Cut()
             {
                 try { _a.Client.LingerState = new LingerOption(true, 0); } catch (Exception) { }
