@@ -15,6 +15,7 @@ namespace MqttPS.Benchmarks
         private static readonly IBenchmarkSuite[] Suites =
         {
             new IndexBenchmark(),
+            new ClientBenchmark(),
         };
 
         public static int Main(string[] args)
