@@ -16,6 +16,7 @@ namespace MqttPS.Benchmarks
         {
             new IndexBenchmark(),
             new CodecBenchmark(),
+            new ClientBenchmark(),
         };
 
         public static int Main(string[] args)
