@@ -682,6 +682,7 @@ namespace MqttPS.Core.Broker
             Abort(_closeReason ?? "closed");
             if (Interlocked.Exchange(ref _cleanedUp, 1) != 0) return;
             try { _accepted.OnClose?.Invoke(); } catch (Exception) { }
+            _decoder.Dispose();
             _broker.OnConnectionClosed(this, _closeReason ?? "closed", _will);
             _will = null;
         }
