@@ -138,7 +138,7 @@ namespace MqttPS.Core.Broker
         /// name, which gets the 3.1.1 return code 1 (what mosquitto does). For 5.0, malformed or invalid fields get
         /// CONNACK with the reason code; errors in the credentials or flags close silently, like mosquitto.
         /// </summary>
-        private ConnAckPacket ConnectErrorResponse(MqttProtocolException e)
+        private ConnAckPacket ConnectErrorResponse(MqttProtocolException e, string invalidStringField)
         {
             var level = ConnectProtocolLevel();
             if (e.ReasonCode == MqttReasonCode.UnsupportedProtocolVersion)
@@ -156,7 +156,7 @@ namespace MqttPS.Core.Broker
                 return new ConnAckPacket { ReasonCode = ConnectReasonCode.UnsupportedProtocolVersion };
             }
             if (level != 5 || !LooksLikeConnect()) return null;
-            var code = ProtocolErrorPolicy.ForConnectError(e, true);
+            var code = ProtocolErrorPolicy.ForConnectError(e, true, invalidStringField);
             if (!code.HasValue) return null;
             ProtocolVersion = MqttProtocolVersion.V500;
             V5 = true;

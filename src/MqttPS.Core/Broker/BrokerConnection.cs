@@ -192,7 +192,11 @@ namespace MqttPS.Core.Broker
             }
             if (!IsConnected)
             {
-                HandleConnectError(e, lengthValid);
+                string badField = null;
+                if (lengthValid && (firstByte & 0xF0) == 0x10)
+                    badField = ConnectFieldLocator.FindInvalidStringField(free.Array, start, free.Offset - start);
+                // A CONNECT with wrong fixed-header flags is not answered at all.
+                HandleConnectError(e, lengthValid && firstByte == 0x10, badField);
                 return;
             }
             HandleViolation(e, V5 ? ProtocolErrorPolicy.ForDecoderError(e, firstByte, lengthValid, remainingLength) : null);
@@ -206,17 +210,17 @@ namespace MqttPS.Core.Broker
             _broker.Counters.AddProtocolError();
             if (!IsConnected)
             {
-                HandleConnectError(e, true);
+                HandleConnectError(e, true, null);
                 return;
             }
             if (V5 && reason.HasValue) CloseWithReason((DisconnectReasonCode)(byte)reason.Value, _closeReason);
             else Abort(_closeReason);
         }
 
-        private void HandleConnectError(MqttProtocolException e, bool lengthValid)
+        private void HandleConnectError(MqttProtocolException e, bool lengthValid, string invalidStringField)
         {
             _closeReason = "CONNECT rejected: " + e.Message;
-            var connAck = lengthValid ? ConnectErrorResponse(e) : null;
+            var connAck = lengthValid ? ConnectErrorResponse(e, invalidStringField) : null;
             if (connAck != null)
             {
                 Send(connAck);

@@ -44,14 +44,15 @@ namespace MqttPS.Core.Broker
                     return MqttReasonCode.ProtocolError;
                 case MqttPacketType.Disconnect:
                     // The client is leaving anyway; an invalid reason code is not worth an answer.
-                    if (Mentions(e, "reason code")) return null;
+                    if (Mentions(e, "is not a DISCONNECT reason code")) return null;
                     return e.ReasonCode;
                 case MqttPacketType.Subscribe:
                 case MqttPacketType.Unsubscribe:
                     if (e.ReasonCode == MqttReasonCode.ProtocolError && Mentions(e, "subscription identifier")) return MqttReasonCode.ProtocolError;
                     return MqttReasonCode.MalformedPacket;
                 case MqttPacketType.Publish:
-                    if (e.ReasonCode == MqttReasonCode.TopicNameInvalid) return MqttReasonCode.MalformedPacket;
+                    // A missing or invalid topic name is answered as malformed (mosquitto), not 0x90/0x82.
+                    if (e.ReasonCode == MqttReasonCode.TopicNameInvalid || e.SpecReference == "MQTT-3.3.2-1") return MqttReasonCode.MalformedPacket;
                     return e.ReasonCode;
                 default:
                     return e.ReasonCode;
@@ -63,12 +64,19 @@ namespace MqttPS.Core.Broker
         /// fixed part (flags, keep alive), the user name and the password close; the client identifier gets 0x85;
         /// properties, will and trailing bytes get their reason code.
         /// </summary>
-        public static ConnectReasonCode? ForConnectError(MqttProtocolException e, bool lengthValid)
+        public static ConnectReasonCode? ForConnectError(MqttProtocolException e, bool lengthValid, string invalidStringField)
         {
             if (!lengthValid) return null;
-            if (Mentions(e, "client identifier")) return ConnectReasonCode.ClientIdentifierNotValid;
-            if (Mentions(e, "user name") || Mentions(e, "password") || Mentions(e, "keep alive") || Mentions(e, "connect flags")
-                || Mentions(e, "protocol name") || Mentions(e, "protocol level") || Mentions(e, "reserved bit"))
+            switch (invalidStringField)
+            {
+                case ConnectFieldLocator.ClientIdentifier: return ConnectReasonCode.ClientIdentifierNotValid;
+                case ConnectFieldLocator.UserName: return null;
+                case ConnectFieldLocator.WillTopic: return ConnectReasonCode.MalformedPacket;
+            }
+            // Field names are lower case in the decoder's messages (property names are capitalised).
+            if (Names(e, "client identifier")) return ConnectReasonCode.ClientIdentifierNotValid;
+            if (Names(e, "user name") || Names(e, "password") || Names(e, "keep alive") || Names(e, "connect flags ")
+                || Names(e, "protocol name") || Names(e, "protocol level") || Names(e, "reserved bit"))
                 return null;
             switch (e.SpecReference)
             {
@@ -87,6 +95,9 @@ namespace MqttPS.Core.Broker
                 default: return ConnectReasonCode.MalformedPacket;
             }
         }
+
+        private static bool Names(MqttProtocolException e, string field)
+            => e.Message != null && e.Message.IndexOf(field, StringComparison.Ordinal) >= 0;
 
         /// <summary>The DISCONNECT reason for a violation the broker itself found in a decoded packet.</summary>
         public static MqttReasonCode ForHandlerError(MqttProtocolException e) => e.ReasonCode;
