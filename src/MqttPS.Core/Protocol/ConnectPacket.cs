@@ -6,6 +6,12 @@ namespace MqttPS.Core.Protocol
 
         /// <summary>Protocol level; the protocol name follows from it ("MQIsdp" for 3, "MQTT" otherwise).</summary>
         public MqttProtocolVersion ProtocolVersion { get; set; } = MqttProtocolVersion.V500;
+
+        /// <summary>
+        /// Bit 7 of the protocol level: mosquitto's bridge extension ("try_private"), by which a bridging
+        /// broker announces itself. Not part of the standard; kept so that bridges can connect.
+        /// </summary>
+        public bool IsBridge { get; set; }
         public string ClientId { get; set; } = string.Empty;
 
         /// <summary>Clean Start (5.0) or Clean Session (3.1.1): the same bit.</summary>

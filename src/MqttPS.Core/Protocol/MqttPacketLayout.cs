@@ -1,0 +1,10 @@
+namespace MqttPS.Core.Protocol
+{
+    /// <summary>What the measuring pass of the encoder learned, so the writing pass need not measure again.</summary>
+    internal struct MqttPacketLayout
+    {
+        public int RemainingLength;
+        public int PropertiesLength;
+        public int WillPropertiesLength;
+    }
+}

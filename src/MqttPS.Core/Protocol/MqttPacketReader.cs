@@ -1,0 +1,130 @@
+namespace MqttPS.Core.Protocol
+{
+    /// <summary>
+    /// Reads MQTT data representations from one packet's bytes, checking every length against what is left
+    /// before reading or allocating, so a hostile length is a Malformed Packet and never an
+    /// IndexOutOfRangeException or a large allocation. A struct passed by ref: decoding allocates no reader.
+    /// </summary>
+    internal struct MqttPacketReader
+    {
+        private readonly byte[] _buffer;
+        private readonly int _end;
+        private int _position;
+
+        public MqttPacketReader(byte[] buffer, int offset, int count)
+        {
+            _buffer = buffer;
+            _position = offset;
+            _end = offset + count;
+        }
+
+        public int Position => _position;
+        public int End => _end;
+        public int Remaining => _end - _position;
+        public bool EndOfData => _position >= _end;
+        public byte[] Buffer => _buffer;
+
+        public byte ReadByte(string what)
+        {
+            if (_position >= _end) throw Truncated(what, 1);
+            return _buffer[_position++];
+        }
+
+        /// <summary>Two Byte Integer (section 1.5.2).</summary>
+        public ushort ReadUInt16(string what)
+        {
+            if (_end - _position < 2) throw Truncated(what, 2);
+            var value = (ushort)((_buffer[_position] << 8) | _buffer[_position + 1]);
+            _position += 2;
+            return value;
+        }
+
+        /// <summary>Four Byte Integer (section 1.5.3).</summary>
+        public uint ReadUInt32(string what)
+        {
+            if (_end - _position < 4) throw Truncated(what, 4);
+            var value = ((uint)_buffer[_position] << 24) | ((uint)_buffer[_position + 1] << 16)
+                        | ((uint)_buffer[_position + 2] << 8) | _buffer[_position + 3];
+            _position += 4;
+            return value;
+        }
+
+        /// <summary>Variable Byte Integer (section 1.5.5).</summary>
+        public uint ReadVariableByteInteger(string what)
+        {
+            var size = VariableByteInteger.TryRead(_buffer, _position, _end, out var value);
+            if (size == 0)
+                throw MqttProtocolErrors.Malformed(null, "the packet ends inside the variable byte integer of the " + what);
+            _position += size;
+            return value;
+        }
+
+        /// <summary>UTF-8 Encoded String (section 1.5.4), validated.</summary>
+        public string ReadString(string what)
+        {
+            var length = ReadUInt16(what + " length");
+            if (length > _end - _position) throw LengthBeyondPacket(what, length);
+            var value = MqttUtf8.Decode(_buffer, _position, length);
+            _position += length;
+            return value;
+        }
+
+        /// <summary>Binary Data (section 1.5.6).</summary>
+        public byte[] ReadBinaryData(string what)
+        {
+            var length = ReadUInt16(what + " length");
+            if (length > _end - _position) throw LengthBeyondPacket(what, length);
+            return ReadBytes(length);
+        }
+
+        /// <summary>Compares the next string's bytes with an ASCII literal without allocating it.</summary>
+        public bool TryReadAsciiLiteral(string literal)
+        {
+            if (_end - _position < 2 + literal.Length) return false;
+            var length = (_buffer[_position] << 8) | _buffer[_position + 1];
+            if (length != literal.Length) return false;
+            for (var i = 0; i < length; i++)
+            {
+                if (_buffer[_position + 2 + i] != literal[i]) return false;
+            }
+            _position += 2 + length;
+            return true;
+        }
+
+        public byte[] ReadRemainingBytes() => ReadBytes(_end - _position);
+
+        private byte[] ReadBytes(int count)
+        {
+            if (count == 0) return EmptyBytes;
+            var bytes = new byte[count];
+            System.Buffer.BlockCopy(_buffer, _position, bytes, 0, count);
+            _position += count;
+            return bytes;
+        }
+
+        public void Skip(int count)
+        {
+            if (count > _end - _position) throw Truncated("data", count);
+            _position += count;
+        }
+
+        /// <summary>A reader over the next <paramref name="count"/> bytes, which this reader skips.</summary>
+        public MqttPacketReader Slice(int count, string what)
+        {
+            if (count > _end - _position) throw LengthBeyondPacket(what, count);
+            var slice = new MqttPacketReader(_buffer, _position, count);
+            _position += count;
+            return slice;
+        }
+
+        internal static readonly byte[] EmptyBytes = new byte[0];
+
+        private MqttProtocolException Truncated(string what, int needed) =>
+            MqttProtocolErrors.Malformed(null,
+                "the packet ends before the " + what + " (" + needed + " bytes needed, " + (_end - _position) + " left)");
+
+        private MqttProtocolException LengthBeyondPacket(string what, int length) =>
+            MqttProtocolErrors.Malformed(null,
+                "the " + what + " is " + length + " bytes long but only " + (_end - _position) + " bytes are left in the packet");
+    }
+}
