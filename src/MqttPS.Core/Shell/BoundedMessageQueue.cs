@@ -1,82 +1,10 @@
-using System;
-using System.Collections.Generic;
-using System.Threading;
 using MqttPS.Core.Messages;
 
 namespace MqttPS.Core.Shell
 {
-    /// <summary>
-    /// Hands messages from network threads to the pipeline thread. Bounded: when the pipeline falls behind by
-    /// <see cref="Capacity"/> messages the oldest is dropped (a subscriber wants the recent state more than a
-    /// stale backlog) and counted, so the network thread never blocks and memory never grows without limit.
-    /// </summary>
-    public sealed class BoundedMessageQueue
+    /// <summary>The queue between a connection's network thread and a streaming subscription's pipeline thread.</summary>
+    public sealed class BoundedMessageQueue : BoundedQueue<MqttMessage>
     {
-        public const int DefaultCapacity = 10000;
-        private readonly Queue<MqttMessage> _queue = new Queue<MqttMessage>();
-        private readonly object _gate = new object();
-        private long _dropped;
-        private bool _completed;
-
-        public BoundedMessageQueue(int capacity = DefaultCapacity)
-        {
-            if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity));
-            Capacity = capacity;
-        }
-
-        public int Capacity { get; }
-        public long Dropped => Interlocked.Read(ref _dropped);
-        public int Count { get { lock (_gate) return _queue.Count; } }
-
-        /// <summary>True once <see cref="Complete"/> was called and everything queued has been taken.</summary>
-        public bool IsFinished { get { lock (_gate) return _completed && _queue.Count == 0; } }
-
-        /// <summary>Safe from any thread; never blocks.</summary>
-        public void Add(MqttMessage message)
-        {
-            lock (_gate)
-            {
-                if (_completed) return;
-                if (_queue.Count >= Capacity)
-                {
-                    _queue.Dequeue();
-                    Interlocked.Increment(ref _dropped);
-                }
-                _queue.Enqueue(message);
-                Monitor.PulseAll(_gate);
-            }
-        }
-
-        /// <summary>No more messages will come (the connection closed); takers wake up.</summary>
-        public void Complete()
-        {
-            lock (_gate)
-            {
-                _completed = true;
-                Monitor.PulseAll(_gate);
-            }
-        }
-
-        /// <summary>Waits up to <paramref name="wait"/> for a message. Meant for the pipeline thread.</summary>
-        public bool TryTake(TimeSpan wait, out MqttMessage message)
-        {
-            var deadline = DateTime.UtcNow + wait;
-            lock (_gate)
-            {
-                while (_queue.Count == 0)
-                {
-                    if (_completed) { message = null; return false; }
-                    var left = deadline - DateTime.UtcNow;
-                    if (left <= TimeSpan.Zero || !Monitor.Wait(_gate, left))
-                    {
-                        if (_queue.Count > 0) break;
-                        message = null;
-                        return false;
-                    }
-                }
-                message = _queue.Dequeue();
-                return true;
-            }
-        }
+        public BoundedMessageQueue(int capacity = DefaultCapacity) : base(capacity) { }
     }
 }

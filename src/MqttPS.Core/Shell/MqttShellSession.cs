@@ -24,6 +24,7 @@ namespace MqttPS.Core.Shell
         public IMqttShellClientFactory ClientFactory { get; set; }
         public MqttConnectionRegistry Connections { get; } = new MqttConnectionRegistry();
         public MqttSubscriptionRegistry Subscriptions { get; } = new MqttSubscriptionRegistry();
+        public MqttBrokerRegistry Brokers { get; } = new MqttBrokerRegistry();
 
         /// <summary>How long subscribe/unsubscribe/disconnect exchanges may take before they fail.</summary>
         public TimeSpan OperationTimeout { get; set; } = DefaultOperationTimeout;
@@ -109,6 +110,23 @@ namespace MqttPS.Core.Shell
             subscription.Connection.Release(subscription, host, verbose, OperationTimeout);
         }
 
+        /// <summary>Start-MqttBroker: starts an embedded broker and registers it by name.</summary>
+        public MqttEmbeddedBroker StartBroker(MqttBrokerSettings settings, IShellHost host)
+        {
+            var name = settings.Name ?? Brokers.NextName();
+            Brokers.EnsureNameFree(name);
+            var broker = MqttEmbeddedBroker.Start(name, settings, host);
+            Brokers.Add(broker);
+            return broker;
+        }
+
+        /// <summary>Stop-MqttBroker.</summary>
+        public void StopBroker(MqttEmbeddedBroker broker, IShellHost host)
+        {
+            Brokers.Remove(broker);
+            broker.Stop(host, TimeSpan.FromSeconds(10));
+        }
+
         /// <summary>Closes everything, e.g. when the runspace closes.</summary>
         public void CloseAll(IShellHost host)
         {
@@ -117,6 +135,11 @@ namespace MqttPS.Core.Shell
             {
                 Connections.Remove(c);
                 try { c.Close(host, TimeSpan.FromSeconds(2)); } catch (Exception) { /* best effort on shutdown */ }
+            }
+            foreach (var b in Brokers.All)
+            {
+                Brokers.Remove(b);
+                try { b.Stop(host, TimeSpan.FromSeconds(5)); } catch (Exception) { /* best effort on shutdown */ }
             }
         }
     }
