@@ -18,7 +18,10 @@ namespace MqttPS
         private VerboseQueue _verbose;
         private bool _disposed;
 
-        public CancellationToken Stopping => _stop.Token;
+        /// <summary>Cancelled by StopProcessing (Ctrl+C or a downstream Select-Object -First).</summary>
+        protected CancellationToken StopToken => _stop.Token;
+
+        CancellationToken IShellHost.Stopping => _stop.Token;
 
         /// <summary>Queue for the protocol trace of this cmdlet's calls; drained into -Verbose while waiting.</summary>
         protected VerboseQueue Verbose => _verbose ?? (_verbose = new VerboseQueue());

@@ -92,8 +92,10 @@ namespace MqttPS.Core.Shell
         {
             var head = _inFlight.Peek();
             var left = head.Deadline - DateTime.UtcNow;
-            if (left > TimeSpan.Zero && PipelineWait.TryWait(head.Task, host, verbose, left)) return;
+            var answered = left > TimeSpan.Zero && PipelineWait.TryWait(head.Task, host, verbose, left);
+            // Ctrl+C also cancels the publishes themselves, so the head may have "completed" as cancelled: stop either way.
             host.Stopping.ThrowIfCancellationRequested();
+            if (answered) return;
             if (head.Task.IsCompleted) return;
             _inFlight.Dequeue();
             head.Cancellation.Cancel();

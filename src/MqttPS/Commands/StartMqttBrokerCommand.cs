@@ -114,7 +114,7 @@ namespace MqttPS.Commands
             WriteVerbose("Broker '" + _foreground.Name + "' listening on " + _foreground.Uri + "; press Ctrl+C to stop it.");
             var kinds = EventKind;
             BrokerEventStream.Run(_foreground, this, kinds == null ? (System.Func<MqttBrokerEvent, bool>)null : e => System.Array.IndexOf(kinds, e.Kind) >= 0, WriteObject);
-            if (Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+            if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
         }
 
         protected override void CleanUp()

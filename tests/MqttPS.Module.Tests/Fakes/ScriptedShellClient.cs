@@ -18,7 +18,6 @@ namespace MqttPS.Module.Tests.Fakes
     public sealed class ScriptedShellClient : IMqttShellClient
     {
         private readonly object _gate = new object();
-        private int _inFlight;
 
         public ScriptedShellClient(MqttProtocolVersion version = MqttProtocolVersion.V500, int windowLimit = 20)
         {
@@ -60,11 +59,11 @@ namespace MqttPS.Module.Tests.Fakes
             lock (_gate)
             {
                 Publishes.Add((message, tcs));
-                _inFlight++;
-                MaxInFlight = Math.Max(MaxInFlight, _inFlight);
+                // Counted when each publish starts: how many started publishes are still unanswered.
+                var inFlight = Publishes.Count(p => !p.Completion.Task.IsCompleted);
+                MaxInFlight = Math.Max(MaxInFlight, inFlight);
             }
             Trace?.Invoke("-> PUBLISH topic=" + message.Topic);
-            _ = tcs.Task.ContinueWith(_ => { lock (_gate) _inFlight--; }, TaskScheduler.Default);
             cancellationToken.Register(() => tcs.TrySetCanceled());
             if (AutoAcknowledge) tcs.TrySetResult(new MqttPublishOutcome(0));
             return tcs.Task;
@@ -98,7 +97,7 @@ namespace MqttPS.Module.Tests.Fakes
         }
 
         /// <summary>Delivers a message on a thread-pool thread, as the network would.</summary>
-        public Task DeliverAsync(MqttMessage message) => Task.Run(() => MessageReceived?.Invoke(message));
+        public Task DeliverAsync(MqttMessage message) => Background.Run(() => MessageReceived?.Invoke(message));
 
         public void Deliver(MqttMessage message) => MessageReceived?.Invoke(message);
 

@@ -36,17 +36,17 @@ namespace MqttPS.Module.Tests.Shell
             var done = new List<PublishCompletion>();
             // The "broker" acknowledges each publish 20 ms after it is sent, from another thread.
             using var acker = new CancellationTokenSource();
-            var ackTask = Task.Run(async () =>
+            var ackTask = Background.Run(() =>
             {
                 var acked = 0;
                 while (!acker.IsCancellationRequested)
                 {
                     if (acked < client.PublishCount)
                     {
-                        await Task.Delay(20);
+                        Thread.Sleep(20);
                         client.Publish(acked++).Completion.TrySetResult(new MqttPublishOutcome(0));
                     }
-                    else await Task.Delay(2);
+                    else Thread.Sleep(2);
                 }
             });
             for (var i = 0; i < 12; i++) window.Submit(Msg(i), i, host, null, done);
@@ -142,7 +142,7 @@ namespace MqttPS.Module.Tests.Shell
         {
             var client = new ScriptedShellClient();
             var verbose = new VerboseQueue();
-            var window = new PublishWindow((m, ct) => { _ = Task.Run(() => verbose.Add("<- PUBACK " + m.Topic)); return client.PublishAsync(m, ct); }, 1, TimeSpan.FromMilliseconds(400));
+            var window = new PublishWindow((m, ct) => { _ = Background.Run(() => verbose.Add("<- PUBACK " + m.Topic)); return client.PublishAsync(m, ct); }, 1, TimeSpan.FromMilliseconds(400));
             var host = new RecordingHost();
             window.Submit(Msg(0), 0, host, verbose, new List<PublishCompletion>());
             Assert.Contains("<- PUBACK t/0", host.Verbose);

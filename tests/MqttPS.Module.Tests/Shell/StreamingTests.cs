@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using MqttPS.Core.Messages;
 using MqttPS.Core.Shell;
@@ -45,9 +46,9 @@ namespace MqttPS.Module.Tests.Shell
             var pipelineThread = Environment.CurrentManagedThreadId;
             var emittedOn = new List<int>();
             var topics = new List<string>();
-            var producer = Task.Run(async () =>
+            var producer = Background.Run(() =>
             {
-                for (var i = 0; i < 5; i++) { await Task.Delay(10); client.Deliver(new MqttMessage("s/" + i, "v")); }
+                for (var i = 0; i < 5; i++) { Thread.Sleep(10); client.Deliver(new MqttMessage("s/" + i, "v")); }
             });
             var reason = MessageStreamReader.Read(sub, host, null, 3, TimeSpan.FromSeconds(10), m => { emittedOn.Add(Environment.CurrentManagedThreadId); topics.Add(m.Topic); });
             Assert.Equal(StreamEndReason.CountReached, reason);
@@ -83,7 +84,7 @@ namespace MqttPS.Module.Tests.Shell
         {
             var (session, _, connection, host) = Connected();
             var sub = session.Subscribe(connection, new SubscriptionRequest { TopicFilters = new[] { "quiet" } }, SubscriptionMode.Stream, PayloadFormat.Auto, null, host, null);
-            _ = Task.Delay(100).ContinueWith(_ => connection.Dispose());
+            _ = Background.Run(() => { Thread.Sleep(100); connection.Dispose(); });
             Assert.Equal(StreamEndReason.ConnectionClosed, MessageStreamReader.Read(sub, host, null, null, TimeSpan.FromSeconds(10), _ => { }));
             Assert.Equal("Closed", sub.State);
         }
@@ -129,12 +130,12 @@ namespace MqttPS.Module.Tests.Shell
         public void Retained_collection_keeps_only_retained_messages_latest_per_topic_and_unsubscribes()
         {
             var (_, client, connection, host) = Connected();
-            var feeder = Task.Run(async () =>
+            var feeder = Background.Run(() =>
             {
-                await Task.Delay(50);
+                Thread.Sleep(50);
                 client.Deliver(new MqttMessage("cfg/a", "1", retain: true));
                 client.Deliver(new MqttMessage("cfg/live", "not retained"));
-                await Task.Delay(100);
+                Thread.Sleep(100);
                 client.Deliver(new MqttMessage("cfg/b", "2", retain: true));
                 client.Deliver(new MqttMessage("cfg/a", "3", retain: true));
             });
@@ -152,7 +153,7 @@ namespace MqttPS.Module.Tests.Shell
         {
             var (_, client, connection, host) = Connected();
             var stop = false;
-            var feeder = Task.Run(async () => { var i = 0; while (!stop) { client.Deliver(new MqttMessage("c/" + (i++ % 5), "x", retain: true)); await Task.Delay(20); } });
+            var feeder = Background.Run(() => { var i = 0; while (!stop) { client.Deliver(new MqttMessage("c/" + (i++ % 5), "x", retain: true)); Thread.Sleep(20); } });
             var watch = Stopwatch.StartNew();
             var messages = RetainedMessageCollector.Collect(connection, new SubscriptionRequest { TopicFilters = new[] { "c/#" } }, host, null,
                 TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(5));
