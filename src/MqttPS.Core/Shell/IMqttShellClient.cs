@@ -32,6 +32,10 @@ namespace MqttPS.Core.Shell
         /// <summary>Raised on a network thread when the connection drops, reconnects or closes; the text says which.</summary>
         event Action<string> StateChanged;
 
+        /// <summary>Raised on a network thread when the connection has ended for good (lost without automatic
+        /// reconnect, or closed); the text says why.</summary>
+        event Action<string> Closed;
+
         /// <summary>Connects; the result says whether the broker had a session for this client id.</summary>
         Task<bool> ConnectAsync(CancellationToken cancellationToken);
 

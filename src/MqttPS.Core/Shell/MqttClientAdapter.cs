@@ -35,6 +35,7 @@ namespace MqttPS.Core.Shell
 
         public event Action<MqttMessage> MessageReceived;
         public event Action<string> StateChanged;
+        public event Action<string> Closed;
 
         public async Task<bool> ConnectAsync(CancellationToken cancellationToken)
         {
@@ -81,6 +82,8 @@ namespace MqttPS.Core.Shell
             var text = e.State.ToString();
             if (e.Reason != null) text += " (" + e.Reason + ")";
             StateChanged?.Invoke(text);
+            if (e.State == MqttConnectionState.Disconnected && (!_client.Options.AutoReconnect || e.ClientInitiated))
+                Closed?.Invoke(e.Reason ?? "disconnected");
         }
 
         public void Dispose()

@@ -31,6 +31,7 @@ namespace MqttPS.Core.Shell
             Settings = settings ?? throw new ArgumentNullException(nameof(settings));
             client.MessageReceived += OnMessageReceived;
             client.StateChanged += OnStateChanged;
+            client.Closed += OnClosed;
             client.Trace = line => Volatile.Read(ref _traceTarget)?.Add(line);
         }
 
@@ -215,6 +216,7 @@ namespace MqttPS.Core.Shell
             foreach (var sink in DetachAll()) sink.OnConnectionClosed("the connection '" + Name + "' was closed");
             Client.MessageReceived -= OnMessageReceived;
             Client.StateChanged -= OnStateChanged;
+            Client.Closed -= OnClosed;
             Client.Dispose();
         }
 
@@ -242,6 +244,14 @@ namespace MqttPS.Core.Shell
         {
             _lastState = state;
             Volatile.Read(ref _traceTarget)?.Add("connection " + Name + ": " + state);
+        }
+
+        /// <summary>The connection ended without Disconnect-Mqtt (broker gone, network lost, no automatic
+        /// reconnect): streaming subscriptions on it end instead of waiting forever.</summary>
+        private void OnClosed(string reason)
+        {
+            _lastState = "Lost: " + reason;
+            foreach (var sink in DetachAll()) sink.OnConnectionClosed("the connection '" + Name + "' was lost: " + reason);
         }
 
         private void EnsureOpen()

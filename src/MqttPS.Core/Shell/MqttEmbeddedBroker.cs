@@ -79,6 +79,7 @@ namespace MqttPS.Core.Shell
                     CertificatePassword = settings.CertificatePassword,
                 });
             }
+            if (options.Port != 0) EnsurePortFree(options.BindAddress, options.Port, name);
             var broker = new MqttBroker(options);
             var embedded = new MqttEmbeddedBroker(name, broker, settings);
             try
@@ -94,6 +95,30 @@ namespace MqttPS.Core.Shell
                     ? ShellErrorCategory.ResourceUnavailable : ShellErrorClassifier.CategoryOf(e);
                 throw new MqttShellException("BrokerStartFailed", category,
                     "Could not start the broker '" + name + "' on " + settings.BindAddress + ":" + settings.Port + ": " + e.Message, name, e);
+            }
+        }
+
+        /// <summary>
+        /// Fails when something already listens on the port. The broker's listener sets SO_REUSEADDR, which .NET on
+        /// Linux turns into SO_REUSEPORT as well: a second listener would bind without error and take half of the
+        /// clients. So ask the port itself: if a connection to it succeeds, it is taken.
+        /// </summary>
+        private static void EnsurePortFree(IPAddress address, int port, string name)
+        {
+            var target = address.Equals(IPAddress.Any) ? IPAddress.Loopback : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : address;
+            using (var probe = new System.Net.Sockets.Socket(target.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+            {
+                var connect = probe.BeginConnect(new IPEndPoint(target, port), null, null);
+                var answered = connect.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+                var taken = false;
+                if (answered)
+                {
+                    try { probe.EndConnect(connect); taken = true; }
+                    catch (System.Net.Sockets.SocketException) { /* refused: nobody listens */ }
+                }
+                if (taken)
+                    throw new MqttShellException("BrokerStartFailed", ShellErrorCategory.ResourceUnavailable,
+                        "Could not start the broker '" + name + "': port " + port + " on " + address + " is already in use by another listener.", port);
             }
         }
 

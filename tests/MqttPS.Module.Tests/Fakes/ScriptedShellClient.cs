@@ -33,6 +33,7 @@ namespace MqttPS.Module.Tests.Fakes
         public Action<string> Trace { get; set; }
         public event Action<MqttMessage> MessageReceived;
         public event Action<string> StateChanged;
+        public event Action<string> Closed;
 
         public bool AutoAcknowledge { get; set; }
         public Func<MqttTopicSubscription, SubAckReasonCode> SubAck { get; set; } = s => (SubAckReasonCode)(byte)s.QoS;
@@ -102,6 +103,13 @@ namespace MqttPS.Module.Tests.Fakes
         public void Deliver(MqttMessage message) => MessageReceived?.Invoke(message);
 
         public void RaiseState(string state) => StateChanged?.Invoke(state);
+
+        public void Lose(string reason)
+        {
+            IsConnected = false;
+            StateChanged?.Invoke("Disconnected");
+            Closed?.Invoke(reason);
+        }
 
         public void Dispose()
         {

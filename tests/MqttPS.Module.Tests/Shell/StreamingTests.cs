@@ -89,6 +89,17 @@ namespace MqttPS.Module.Tests.Shell
             Assert.Equal("Closed", sub.State);
         }
 
+        [Fact]
+        public void Stream_ends_when_the_connection_is_lost_without_reconnect()
+        {
+            var (session, client, connection, host) = Connected();
+            var sub = session.Subscribe(connection, new SubscriptionRequest { TopicFilters = new[] { "quiet" } }, SubscriptionMode.Stream, PayloadFormat.Auto, null, host, null);
+            _ = Background.Run(() => { Thread.Sleep(100); client.Lose("broker went away"); });
+            Assert.Equal(StreamEndReason.ConnectionClosed, MessageStreamReader.Read(sub, host, null, null, TimeSpan.FromSeconds(10), _ => { }));
+            Assert.StartsWith("Lost: broker went away", connection.State);
+            Assert.Empty(connection.Subscriptions);
+        }
+
         private sealed class DownstreamStopped : Exception { }
 
         [Fact]
