@@ -49,6 +49,37 @@ namespace MqttPS.Core.Broker
         /// <summary>The session has ended (expired, taken over by a clean start); late deliveries are ignored.</summary>
         public bool IsDiscarded { get; set; }
 
+        /// <summary>The session is recorded in the broker's persistence store (its expiry interval is not 0).</summary>
+        public bool IsPersisted { get; set; }
+
+        /// <summary>Username of the last connection, for authorization while the client is offline.</summary>
+        public string Username { get; set; }
+
+        /// <summary>Records a QoS 1/2 message for a stored session before it is queued or sent, so a restart keeps it.</summary>
+        private void Store(QueuedMessage delivery)
+        {
+            var persistence = _broker.Persistence;
+            if (persistence == null || !IsPersisted || delivery.QoS == MqttQualityOfService.AtMostOnce || delivery.StoreSequence != 0) return;
+            var m = delivery.Message.ToMqttMessage(MonotonicClock.NowMilliseconds);
+            m.QoS = delivery.QoS;
+            m.Retain = delivery.Retain;
+            delivery.StoreSequence = persistence.SessionMessageQueued(ClientId, m, delivery.SubscriptionIdentifier);
+        }
+
+        /// <summary>Restores an outgoing QoS 2 message that was waiting for PUBCOMP when the broker stopped.</summary>
+        public void RestoreReleased(QueuedMessage delivery, ushort packetId)
+        {
+            InflightOut[packetId] = new InflightMessage(delivery, packetId, ++_sequence) { Released = true };
+        }
+
+        /// <summary>The message's delivery ended (acknowledged, refused, dropped, expired): forget it in the store.</summary>
+        public void Completed(QueuedMessage delivery)
+        {
+            if (delivery.StoreSequence == 0) return;
+            _broker.Persistence?.SessionMessageCompleted(ClientId, delivery.StoreSequence);
+            delivery.StoreSequence = 0;
+        }
+
         private int SendQuota => Connection?.SendQuota ?? 0;
 
         /// <summary>
@@ -82,9 +113,14 @@ namespace MqttPS.Core.Broker
         private void SendInflight(BrokerConnection connection, QueuedMessage delivery)
         {
             var id = NextPacketId();
+            Store(delivery);
             InflightOut[id] = new InflightMessage(delivery, id, ++_sequence);
             // Too large for the client: discarded as if delivered [MQTT-3.1.2-25], the id is free again.
-            if (connection.SendPublish(delivery, id, false) == 2) InflightOut.Remove(id);
+            if (connection.SendPublish(delivery, id, false) == 2)
+            {
+                InflightOut.Remove(id);
+                Completed(delivery);
+            }
         }
 
         private void EnqueueBounded(QueuedMessage delivery)
@@ -106,6 +142,7 @@ namespace MqttPS.Core.Broker
                 {
                     var oldest = Queue.First.Value;
                     Queue.RemoveFirst();
+                    Completed(oldest);
                     _broker.OnMessageDropped(ClientId, oldest.Message, "session queue full (" + limit + "); oldest message dropped");
                 }
                 else
@@ -115,6 +152,7 @@ namespace MqttPS.Core.Broker
                 }
             }
         enqueue:
+            Store(delivery);
             Queue.AddLast(delivery);
         }
 
@@ -130,6 +168,7 @@ namespace MqttPS.Core.Broker
                 Queue.RemoveFirst();
                 if (next.Message.IsExpired(now))
                 {
+                    Completed(next);
                     _broker.OnMessageDropped(ClientId, next.Message, "message expired while queued");
                     continue;
                 }
