@@ -207,7 +207,7 @@ namespace MqttPS.Core.Broker
                             continue;
                         }
                         // Restored as queued: they go out with fresh packet ids once the client is back.
-                        session.Queue.AddLast(delivery);
+                        session.QueueAdd(delivery);
                     }
                     Sessions.Put(session);
                 }
@@ -626,7 +626,7 @@ namespace MqttPS.Core.Broker
                 foreach (var s in session.Subscriptions.Values) _router.Remove(s);
                 session.Subscriptions.Clear();
                 dropped = session.Queue.Count;
-                session.Queue.Clear();
+                session.QueueClear();
                 session.InflightOut.Clear();
                 session.InflightIn.Clear();
             }

@@ -83,6 +83,10 @@ namespace MqttPS.Core.Broker
         /// <summary>How often the $SYS/broker tree is updated (mosquitto's sys_interval); zero = no $SYS topics.</summary>
         public TimeSpan SysInterval { get; set; } = TimeSpan.Zero;
 
+        /// <summary>Bytes (payload and topic) queued per session at most, next to <see cref="MaxQueuedMessagesPerSession"/>
+        /// (mosquitto's max_queued_bytes); 0 = unlimited. Overflow follows <see cref="QueueOverflowPolicy"/>.</summary>
+        public long MaxQueuedBytesPerSession { get; set; }
+
         /// <summary>Maximum simultaneous connections from one IP address, counted from accept; 0 = unlimited.</summary>
         public int MaxConnectionsPerAddress { get; set; }
 

@@ -123,37 +123,70 @@ namespace MqttPS.Core.Broker
             }
         }
 
+        /// <summary>Bytes held by <see cref="Queue"/> (payload and topic of each message), for MaxQueuedBytesPerSession.</summary>
+        public long QueuedBytes { get; private set; }
+
+        private static long SizeOf(QueuedMessage delivery) => delivery.Message.Payload.Length + delivery.Message.Topic.Length;
+
+        public void QueueAdd(QueuedMessage delivery)
+        {
+            Queue.AddLast(delivery);
+            QueuedBytes += SizeOf(delivery);
+        }
+
+        private QueuedMessage QueueTakeFirst()
+        {
+            var first = Queue.First.Value;
+            Queue.RemoveFirst();
+            QueuedBytes -= SizeOf(first);
+            return first;
+        }
+
+        public void QueueClear()
+        {
+            Queue.Clear();
+            QueuedBytes = 0;
+        }
+
         private void EnqueueBounded(QueuedMessage delivery)
         {
             var limit = _broker.Options.MaxQueuedMessagesPerSession;
-            if (limit > 0 && Queue.Count >= limit)
+            var byteLimit = _broker.Options.MaxQueuedBytesPerSession;
+            var size = SizeOf(delivery);
+            if (byteLimit > 0 && size > byteLimit)
             {
+                _broker.OnMessageDropped(ClientId, delivery.Message, "message of " + size + " bytes is larger than the session queue limit (" + byteLimit + " bytes)");
+                return;
+            }
+            while ((limit > 0 && Queue.Count >= limit) || (byteLimit > 0 && QueuedBytes + size > byteLimit))
+            {
+                var why = limit > 0 && Queue.Count >= limit ? "session queue full (" + limit + ")" : "session queue holds " + QueuedBytes + " of " + byteLimit + " bytes";
                 // A queued QoS 0 message is the cheapest loss: drop the oldest one first, whatever the policy.
+                LinkedListNode<QueuedMessage> qos0 = null;
                 for (var node = Queue.First; node != null; node = node.Next)
                 {
-                    if (node.Value.QoS == MqttQualityOfService.AtMostOnce)
-                    {
-                        Queue.Remove(node);
-                        _broker.OnMessageDropped(ClientId, node.Value.Message, "session queue full (" + limit + "); oldest QoS 0 message dropped");
-                        goto enqueue;
-                    }
+                    if (node.Value.QoS == MqttQualityOfService.AtMostOnce) { qos0 = node; break; }
                 }
-                if (_broker.Options.QueueOverflowPolicy == QueueOverflowPolicy.DropOldest)
+                if (qos0 != null)
                 {
-                    var oldest = Queue.First.Value;
-                    Queue.RemoveFirst();
+                    Queue.Remove(qos0);
+                    QueuedBytes -= SizeOf(qos0.Value);
+                    _broker.OnMessageDropped(ClientId, qos0.Value.Message, why + "; oldest QoS 0 message dropped");
+                }
+                else if (_broker.Options.QueueOverflowPolicy == QueueOverflowPolicy.DropOldest)
+                {
+                    var oldest = QueueTakeFirst();
                     Completed(oldest);
-                    _broker.OnMessageDropped(ClientId, oldest.Message, "session queue full (" + limit + "); oldest message dropped");
+                    _broker.OnMessageDropped(ClientId, oldest.Message, why + "; oldest message dropped");
                 }
                 else
                 {
-                    _broker.OnMessageDropped(ClientId, delivery.Message, "session queue full (" + limit + "); new message dropped");
+                    _broker.OnMessageDropped(ClientId, delivery.Message, why + "; new message dropped");
                     return;
                 }
             }
-        enqueue:
             Store(delivery);
-            Queue.AddLast(delivery);
+            QueueAdd(delivery);
         }
 
         /// <summary>Moves queued messages into the in-flight window while it has room.</summary>
@@ -164,8 +197,7 @@ namespace MqttPS.Core.Broker
             var now = MonotonicClock.NowMilliseconds;
             while (Queue.Count > 0 && InflightOut.Count < SendQuota)
             {
-                var next = Queue.First.Value;
-                Queue.RemoveFirst();
+                var next = QueueTakeFirst();
                 if (next.Message.IsExpired(now))
                 {
                     Completed(next);

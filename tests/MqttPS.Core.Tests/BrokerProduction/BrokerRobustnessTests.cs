@@ -222,8 +222,45 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 using (var silent = await RawMqttConnection.OpenAsync(listener.LocalEndPoint.Port))
                 {
                     Assert.True(await silent.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
-                    Assert.Equal(1, listener.HandshakeFailures);
+                    // The socket closes as the handshake is abandoned; the failure is counted right after.
+                    await WaitUntilAsync(() => listener.HandshakeFailures == 1, TimeSpan.FromSeconds(5), "the handshake failure to be counted");
                     Assert.Contains("did not complete", listener.LastHandshakeFailure);
+                }
+            }
+        }
+    
+        [Theory]
+        [InlineData(QueueOverflowPolicy.DropNewest, "q0")]
+        [InlineData(QueueOverflowPolicy.DropOldest, "q40")]
+        public async Task An_offline_session_queue_is_bounded_in_bytes(QueueOverflowPolicy policy, string firstExpected)
+        {
+            var options = new MqttBrokerOptions { MaxQueuedBytesPerSession = 10 * 1024, QueueOverflowPolicy = policy };
+            using (var broker = await StartAsync(options))
+            {
+                var subOptions = ClientOptions(broker.Port, "bounded", MqttProtocolVersion.V311);
+                subOptions.CleanStart = false;
+                using (var sub = await ConnectAsync(subOptions))
+                {
+                    await sub.SubscribeAsync("big/#", MqttQualityOfService.AtLeastOnce);
+                    await sub.DisconnectAsync();
+                }
+                var payload = new byte[1000];
+                using (var pub = await ConnectAsync(ClientOptions(broker.Port, "pub")))
+                {
+                    for (var i = 0; i < 50; i++)
+                        await pub.PublishAsync(new Messages.MqttMessage("big/q", System.Text.Encoding.ASCII.GetBytes("q" + i).Concat(payload).ToArray(), MqttQualityOfService.AtLeastOnce));
+                    // One message larger than the whole limit is never queued.
+                    await pub.PublishAsync(new Messages.MqttMessage("big/huge", new byte[20 * 1024], MqttQualityOfService.AtLeastOnce));
+                }
+                Assert.Equal(41, broker.GetStatistics().PublishDropped); // 10 messages of ~1 KiB fit in 10 KiB
+                using (var sub = await ConnectAsync(subOptions))
+                {
+                    var got = new List<string>();
+                    Messages.MqttMessage m;
+                    while ((m = await ReceiveOrNullAsync(sub, TimeSpan.FromMilliseconds(500))) != null)
+                        got.Add(System.Text.Encoding.ASCII.GetString(m.PayloadBytes, 0, m.PayloadBytes.Length - 1000));
+                    Assert.Equal(10, got.Count);
+                    Assert.Equal(firstExpected, got[0]);
                 }
             }
         }
