@@ -14,6 +14,7 @@ using static MqttPS.Core.Tests.BrokerProduction.BrokerTestHelpers;
 
 namespace MqttPS.Core.Tests.BrokerProduction
 {
+    [Collection(MeasuringCollection.Name)]
     public sealed class BrokerPersistenceTests : IDisposable
     {
         private readonly string _dir = Directory.CreateTempSubdirectory("mqttps-persist-").FullName;

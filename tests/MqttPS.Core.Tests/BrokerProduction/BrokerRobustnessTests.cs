@@ -13,6 +13,7 @@ using static MqttPS.Core.Tests.BrokerProduction.BrokerTestHelpers;
 
 namespace MqttPS.Core.Tests.BrokerProduction
 {
+    [Collection(MeasuringCollection.Name)]
     public sealed class BrokerRobustnessTests
     {
         private readonly ITestOutputHelper _output;

@@ -12,6 +12,7 @@ using Xunit.Abstractions;
 
 namespace MqttPS.Core.Tests.BrokerProduction
 {
+    [Collection(MeasuringCollection.Name)]
     public sealed class PersistentStoreTests : IDisposable
     {
         private readonly string _dir = Directory.CreateTempSubdirectory("mqttps-store-").FullName;
