@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
@@ -49,6 +50,8 @@ namespace MqttPS.Core.Tests.BrokerProduction
             try { return (await client.PublishAsync(Message(topic, text, qos))).ReasonCode; }
             catch (MqttPublishException e) { return e.Result.ReasonCode; }
         }
+
+        private MqttBroker _broker;
 
         private Task<MqttBroker> Start(bool allowAnonymous = false) =>
             StartAsync(new MqttBrokerOptions { PasswordFile = _passwords, AclFile = _acl, AllowAnonymous = allowAnonymous });
@@ -125,6 +128,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
             using (var broker = await Start())
             using (var alice = await ConnectAsync(As(broker, "a1", "alice", "alice-pw", version)))
             {
+                _broker = broker;
                 var result = await alice.SubscribeAsync(new[]
                 {
                     new MqttTopicSubscription("alice/+/x", MqttQualityOfService.AtLeastOnce),
@@ -132,7 +136,13 @@ namespace MqttPS.Core.Tests.BrokerProduction
                     new MqttTopicSubscription("alice/private/#", MqttQualityOfService.AtMostOnce),
                     new MqttTopicSubscription("bob/#", MqttQualityOfService.AtMostOnce),
                 });
-                Assert.Equal(new[] { SubAckReasonCode.GrantedQoS1, expected, expected, expected }, result.ReasonCodes);
+                Assert.Equal(new[] { SubAckReasonCode.GrantedQoS1, SubAckReasonCode.GrantedQoS1, expected, expected }, result.ReasonCodes);
+                // "#" was granted, but delivers only what alice may read.
+                await _broker.PublishAsync(Message("bob/x", "not for alice"));
+                await _broker.PublishAsync(Message("alice/private/y", "denied"));
+                await _broker.PublishAsync(Message("alice/z", "for alice"));
+                Assert.Equal("for alice", (await ReceiveOrNullAsync(alice, TimeSpan.FromSeconds(5)))?.PayloadText);
+                Assert.Null(await ReceiveOrNullAsync(alice, TimeSpan.FromMilliseconds(300)));
             }
         }
 
@@ -195,6 +205,49 @@ namespace MqttPS.Core.Tests.BrokerProduction
             File.WriteAllText(bad, "user alice\ntopic readwrite a/#/b\n");
             var e = Assert.Throws<FormatException>(() => new MqttBroker(new MqttBrokerOptions { AclFile = bad }));
             Assert.Contains("line 2", e.Message);
+        }
+    
+        /// <summary>Runs mosquitto_sub as "reader" against a broker, publishes every topic as "writer", returns the topics received.</summary>
+        private static async Task<SortedSet<string>> ReceivedTopics(int port, string[] topics)
+        {
+            using (var sub = ExternalProcess.Start("mosquitto_sub", new[] { "-p", port.ToString(), "-u", "reader", "-P", "reader-pw", "-i", "reader-client", "-V", "mqttv311",
+                "-t", "#", "-t", "b/#", "-t", "x/#", "-t", "a/+/z", "-t", "users/#", "-t", "dev/#", "-t", "$SYS/x", "-v", "-W", "4" }))
+            {
+                await Task.Delay(700); // subscribed
+                foreach (var t in topics)
+                {
+                    using (var p = await ExternalProcess.RunAsync("mosquitto_pub", new[] { "-p", port.ToString(), "-u", "writer", "-P", "writer-pw", "-i", "writer-client", "-t", t, "-m", "m" }, TimeSpan.FromSeconds(20)))
+                        Assert.True(p.ExitCode == 0, "mosquitto_pub to " + t + ": " + p.StandardError);
+                }
+                try { await sub.WaitForExitAsync(TimeSpan.FromSeconds(20)); } catch (TimeoutException) { }
+                return new SortedSet<string>(sub.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]), StringComparer.Ordinal);
+            }
+        }
+
+        [Fact]
+        public async Task The_same_password_and_ACL_files_deliver_the_same_topics_as_mosquitto()
+        {
+            var passwords = Path.Combine(_dir, "mosquitto-passwd");
+            using (var p = await ExternalProcess.RunAsync("mosquitto_passwd", new[] { "-b", "-c", passwords, "reader", "reader-pw" }, TimeSpan.FromSeconds(20))) Assert.Equal(0, p.ExitCode);
+            using (var p = await ExternalProcess.RunAsync("mosquitto_passwd", new[] { "-b", passwords, "writer", "writer-pw" }, TimeSpan.FromSeconds(20))) Assert.Equal(0, p.ExitCode);
+            var acl = Path.Combine(_dir, "mosquitto-acl");
+            File.WriteAllText(acl, string.Join("\n",
+                "user reader", "topic read a/#", "topic read b/+/c", "topic deny a/secret", "topic read $SYS/x",
+                "user writer", "topic write #", "topic write $SYS/x",
+                "pattern read users/%u/#", "pattern read dev/%c/#"));
+            File.SetUnixFileMode(_dir, (UnixFileMode)0x1ED);
+            File.SetUnixFileMode(passwords, (UnixFileMode)0x1A4);
+            File.SetUnixFileMode(acl, (UnixFileMode)0x1A4);
+            var topics = new[] { "a/1", "a/secret", "a/q/z", "b/x/c", "b/x/d", "x/1", "users/reader/1", "users/writer/1", "dev/reader-client/s", "dev/other/s", "c" };
+
+            SortedSet<string> fromMosquitto, fromOurs;
+            using (var mosquitto = await Mosquitto.StartAsync(new[] { "allow_anonymous false", "password_file " + passwords, "acl_file " + acl }))
+                fromMosquitto = await ReceivedTopics(mosquitto.Port, topics);
+            using (var broker = await StartAsync(new MqttBrokerOptions { PasswordFile = passwords, AclFile = acl, AllowAnonymous = false }))
+                fromOurs = await ReceivedTopics(broker.Port, topics);
+
+            Assert.Equal(new[] { "a/1", "a/q/z", "b/x/c", "dev/reader-client/s", "users/reader/1" }, fromMosquitto);
+            Assert.Equal(fromMosquitto, fromOurs);
         }
     }
 }
