@@ -261,7 +261,7 @@ namespace MqttPS.Core.Broker.Persistence
 
         private void Compact()
         {
-            List<byte[]> snapshot;
+            PersistedState snapshotState;
             long newGeneration;
             FileStream oldLog;
             TaskCompletionSource<bool> waiting;
@@ -271,7 +271,7 @@ namespace MqttPS.Core.Broker.Persistence
                 // took its last batch; those are written to the new log and replayed again on recovery. That is
                 // harmless because every record is a keyed "last write wins" change: replaying a suffix of the
                 // history onto a state that already contains it leaves the state unchanged.
-                snapshot = _state.ToSnapshotRecords();
+                snapshotState = _state.Copy();
                 newGeneration = _generation + 1;
                 oldLog = _log;
                 _log = CreateLog(newGeneration);
@@ -283,6 +283,7 @@ namespace MqttPS.Core.Broker.Persistence
             }
             oldLog.Flush(true);
             oldLog.Dispose();
+            var snapshot = snapshotState.ToSnapshotRecords();
             var finalPath = SnapshotPath(newGeneration);
             var temporary = finalPath + ".tmp";
             long size = 0;

@@ -135,6 +135,16 @@ namespace MqttPS.Core.Broker.Persistence
             return session;
         }
 
+        /// <summary>A copy that shares the (never mutated) messages: cheap enough to take under the store's lock, so
+        /// the snapshot can be serialised and written while changes keep arriving.</summary>
+        public PersistedState Copy()
+        {
+            var copy = new PersistedState { LastSequence = LastSequence };
+            foreach (var r in Retained) copy.Retained.Add(r.Key, r.Value);
+            foreach (var s in Sessions) copy.Sessions.Add(s.Key, s.Value.Clone());
+            return copy;
+        }
+
         /// <summary>Records that rebuild this state from nothing, ending with the snapshot end marker.</summary>
         public List<byte[]> ToSnapshotRecords()
         {
