@@ -139,5 +139,29 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 }
             }
         }
+    
+        [Fact]
+        public async Task A_websocket_client_on_another_path_or_speaking_plain_http_is_refused()
+        {
+            var options = new MqttBrokerOptions();
+            var ws = Listener(MqttListenerKind.WebSocket);
+            ws.Path = "/mqtt";
+            options.AdditionalListeners.Add(ws);
+            using (var broker = await StartAsync(options))
+            {
+                var o = ClientOptions(PortOf(broker, 1), "wrong-path");
+                o.Address = new MqttBrokerAddress("127.0.0.1", PortOf(broker, 1), MqttTransportKind.WebSocket, "/elsewhere");
+                o.ConnectTimeout = TimeSpan.FromSeconds(5);
+                using (var client = new MqttClient(o))
+                    await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync());
+                using (var raw = await RawMqttConnection.OpenAsync(PortOf(broker, 1)))
+                {
+                    await raw.SendAsync(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+                    Assert.True(await raw.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+                }
+                Assert.Empty(broker.GetClients());
+                using (var client = await ConnectAsync(ClientOptions(broker.Port, "tcp-still-fine"))) Assert.True(client.IsConnected);
+            }
+        }
     }
 }
