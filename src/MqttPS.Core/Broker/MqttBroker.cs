@@ -35,6 +35,7 @@ namespace MqttPS.Core.Broker
         private MqttFilePersistence _ownedPersistence;
         private MqttSysTopicPublisher _sys;
         private bool _restoring;
+        private long _expiredSessions;
 
         public MqttBroker(MqttBrokerOptions options = null)
         {
@@ -232,8 +233,21 @@ namespace MqttPS.Core.Broker
         private MqttSysCounters ReadSysCounters()
         {
             var s = GetStatistics();
+            long stored = 0, storedBytes = 0;
+            foreach (var session in Sessions.All)
+            {
+                lock (session)
+                {
+                    stored += session.Queue.Count + session.InflightOut.Count;
+                    storedBytes += session.QueuedBytes;
+                }
+            }
             return new MqttSysCounters
             {
+                ClientsExpired = Interlocked.Read(ref _expiredSessions),
+                // mosquitto counts retained and session messages alike in its store.
+                StoredMessages = stored + s.RetainedMessages,
+                StoredMessageBytes = storedBytes,
                 Uptime = s.Uptime,
                 ClientsConnected = s.ClientsConnected,
                 // mosquitto's clients/total: connected clients plus disconnected sessions that are kept.
@@ -325,7 +339,11 @@ namespace MqttPS.Core.Broker
                         lastSessionSweep = now;
                         foreach (var s in Sessions.All)
                         {
-                            if (!s.IsOnline && s.ExpiresAtMilliseconds <= now) EndSession(s, "session expired");
+                            if (!s.IsOnline && s.ExpiresAtMilliseconds <= now)
+                            {
+                                EndSession(s, "session expired");
+                                Interlocked.Increment(ref _expiredSessions);
+                            }
                         }
                     }
                     if (now - lastRetainedSweep >= 60000)

@@ -62,6 +62,8 @@ namespace MqttPS.Core.Tests.BrokerProduction
                     Assert.Equal(stats.PublishReceived, N(settled, "publish/messages/received"));
                     Assert.Equal(stats.Subscriptions, N(settled, "subscriptions/count"));
                     Assert.Equal(stats.ClientsMaximum, N(settled, "clients/maximum"));
+                    Assert.Equal(0, N(settled, "clients/expired"));
+                    Assert.True(N(settled, "store/messages/count") >= 5, "the 5 retained messages are in the store count");
                 }
                 // [MQTT-4.7.2-1]: subscriptions starting with a wildcard never receive $SYS topics.
                 var seen = new List<MqttMessage>();
