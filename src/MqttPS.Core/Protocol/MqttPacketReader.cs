@@ -68,8 +68,17 @@ namespace MqttPS.Core.Protocol
         /// <summary>Reads a string's length prefix and checks that the string fits in the packet.</summary>
         public int ReadStringLength(string what)
         {
-            var length = ReadUInt16(what + " length");
+            var length = ReadLengthPrefix(what);
             if (length > _end - _position) throw LengthBeyondPacket(what, length);
+            return length;
+        }
+
+        // The error message is built only on failure: decoding a PUBLISH allocates nothing but its results.
+        private int ReadLengthPrefix(string what)
+        {
+            if (_end - _position < 2) throw Truncated(what + " length", 2);
+            var length = (_buffer[_position] << 8) | _buffer[_position + 1];
+            _position += 2;
             return length;
         }
 
@@ -84,7 +93,7 @@ namespace MqttPS.Core.Protocol
         /// <summary>Binary Data (section 1.5.6).</summary>
         public byte[] ReadBinaryData(string what)
         {
-            var length = ReadUInt16(what + " length");
+            var length = ReadLengthPrefix(what);
             if (length > _end - _position) throw LengthBeyondPacket(what, length);
             return ReadBytes(length);
         }

@@ -114,8 +114,20 @@ namespace MqttPS.Core.Protocol
             }
         }
 
+        private static readonly string[] Names = BuildNames();
+
+        private static string[] BuildNames()
+        {
+            var names = new string[HighestId + 1];
+            foreach (MqttPropertyId id in Enum.GetValues(typeof(MqttPropertyId))) names[(int)id] = SpacedName(id);
+            return names;
+        }
+
         /// <summary>The property's name as the standard writes it, e.g. "Payload Format Indicator".</summary>
-        public static string PropertyName(MqttPropertyId id)
+        public static string PropertyName(MqttPropertyId id) =>
+            (int)id <= HighestId && Names[(int)id] != null ? Names[(int)id] : "0x" + ((int)id).ToString("X2");
+
+        private static string SpacedName(MqttPropertyId id)
         {
             var name = id.ToString();
             var text = new System.Text.StringBuilder(name.Length + 8);
