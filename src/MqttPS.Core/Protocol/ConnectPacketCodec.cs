@@ -28,6 +28,7 @@ namespace MqttPS.Core.Protocol
             long length = 2 + (version == MqttProtocolVersion.V310 ? ProtocolNameV31.Length : ProtocolName.Length) + 1 + 1 + 2;
             if (version == MqttProtocolVersion.V500)
             {
+                if (packet.HasProperties) CheckAuthenticationMethod(packet.Properties, "CONNECT");
                 layout.PropertiesLength = MqttPropertyCodec.GetContentLength(packet.HasProperties ? packet.Properties : null, (int)MqttPacketType.Connect);
                 length += MqttPropertyCodec.GetBlockLength(layout.PropertiesLength);
             }

@@ -12,7 +12,8 @@ namespace MqttPS.Core.Protocol
         private readonly bool _strictStrings;
         private int _position;
 
-        /// <param name="strictStrings">Also refuse control characters and non-characters in strings (server side).</param>
+        /// <summary>A reader over buffer[offset .. offset + count); <paramref name="strictStrings"/> also refuses
+        /// control characters and non-characters in strings (server side).</summary>
         public MqttPacketReader(byte[] buffer, int offset, int count, bool strictStrings = false)
         {
             _buffer = buffer;
