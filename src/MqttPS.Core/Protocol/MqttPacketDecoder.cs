@@ -20,7 +20,7 @@ namespace MqttPS.Core.Protocol
         private const int LargeBufferSize = 64 * 1024;
         // How much room beyond what the caller asked for GetReceiveBuffer offers towards a large pending
         // packet: bounded so that a declared length alone never triggers a big allocation.
-        private const int MaximumReadAhead = 1024 * 1024;
+        private const int MaximumReadAhead = 64 * 1024;
 
         private readonly MqttBufferPool _pool;
         private byte[] _buffer;
