@@ -1,0 +1,755 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using MqttPS.Core.Protocol;
+using MqttPS.Core.Topics;
+
+namespace MqttPS.Core.Broker
+{
+    /// <summary>
+    /// One client connection: a receive loop that decodes straight from the socket into the decoder's buffer and
+    /// handles each packet inline, and a single writer task that drains the send queue and writes everything pending
+    /// in one socket write. A protocol violation closes this connection only (5.0: DISCONNECT with the reason code
+    /// first).
+    /// </summary>
+    internal sealed partial class BrokerConnection
+    {
+        private const int MaxBatchBytes = 64 * 1024;
+
+        private readonly MqttBroker _broker;
+        private readonly MqttAcceptedConnection _accepted;
+        private readonly Stream _stream;
+        private readonly MqttPacketDecoder _decoder;
+        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+
+        // send queue, guarded by _sendLock
+        private readonly object _sendLock = new object();
+        private List<OutgoingPacket> _pending = new List<OutgoingPacket>();
+        private List<OutgoingPacket> _writing = new List<OutgoingPacket>();
+        private long _pendingBytes;
+        private bool _writerIdle;
+        private TaskCompletionSource<bool> _wakeWriter;
+        private bool _closeAfterFlush;
+        private TaskCompletionSource<bool> _drained;
+
+        private int _closing;
+        private int _cleanedUp;
+        private byte[] _firstBytes;
+        private int _firstBytesCount;
+        private string _closeReason;
+
+        private MqttWillMessage _will;
+        private TopicAliasMap _aliases;
+        private uint _connectSessionExpiry;
+
+        public BrokerConnection(MqttBroker broker, MqttAcceptedConnection accepted)
+        {
+            _broker = broker;
+            _accepted = accepted;
+            _stream = accepted.Stream;
+            _decoder = new MqttPacketDecoder(null, broker.Options.MaximumPacketSize);
+            AcceptedAtMilliseconds = MonotonicClock.NowMilliseconds;
+            LastReceivedMilliseconds = AcceptedAtMilliseconds;
+        }
+
+        public EndPoint RemoteEndPoint => _accepted.RemoteEndPoint;
+        public MqttProtocolVersion ProtocolVersion { get; private set; } = MqttProtocolVersion.V311;
+        public bool V5 { get; private set; }
+        public string ClientId { get; private set; }
+        public string Username { get; private set; }
+        public MqttClientIdentity Identity { get; private set; }
+        public MqttSession Session { get; private set; }
+        public bool CleanStart { get; private set; }
+        public ushort KeepAliveSeconds { get; private set; }
+        public long AcceptedAtMilliseconds { get; }
+        public long LastReceivedMilliseconds { get; private set; }
+        public DateTimeOffset ConnectedAt { get; private set; }
+
+        /// <summary>CONNACK with success has been sent.</summary>
+        public bool IsConnected { get; private set; }
+        public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+        /// <summary>QoS 1/2 messages the client accepts in flight (its Receive Maximum, or the broker's default).</summary>
+        public int SendQuota { get; private set; } = 20;
+
+        /// <summary>The client's Maximum Packet Size; 0 = no limit.</summary>
+        public uint ClientMaximumPacketSize { get; private set; }
+
+        public long PacketsReceived;
+        public long PacketsSent;
+
+        public async Task RunAsync()
+        {
+            Task writer = null;
+            try
+            {
+                writer = WriterLoopAsync();
+                await ReceiveLoopAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException || e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
+            {
+                if (_closeReason == null) _closeReason = IsClosing ? _closeReason : "connection lost: " + e.Message;
+            }
+            catch (Exception e)
+            {
+                // A bug in packet handling must cost this connection only, never the broker.
+                _closeReason = "internal error: " + e.GetType().Name + ": " + e.Message;
+                _broker.ReportInternalError(this, e);
+                CloseWithReason(DisconnectReasonCode.ImplementationSpecificError, _closeReason);
+            }
+            finally
+            {
+                await FinishAsync(writer).ConfigureAwait(false);
+            }
+        }
+
+        private async Task ReceiveLoopAsync()
+        {
+            var ct = _cancellation.Token;
+            while (true)
+            {
+                var segment = _decoder.GetReceiveBuffer(4096);
+                var n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count, ct).ConfigureAwait(false);
+                if (n <= 0)
+                {
+                    if (_closeReason == null) _closeReason = "connection closed by the client";
+                    return;
+                }
+                if (IsClosing)
+                {
+                    // Closing: whatever else arrives is read and ignored, so that the close is a FIN, not a reset.
+                    _decoder.Commit(n);
+                    continue;
+                }
+                if (_firstBytes == null)
+                {
+                    // The start of the CONNECT, kept to answer an unsupported protocol version in the right version.
+                    _firstBytesCount = Math.Min(n, 64);
+                    _firstBytes = new byte[_firstBytesCount];
+                    Buffer.BlockCopy(segment.Array, segment.Offset, _firstBytes, 0, _firstBytesCount);
+                }
+                _decoder.Commit(n);
+                _broker.Counters.AddBytesReceived(n);
+                LastReceivedMilliseconds = MonotonicClock.NowMilliseconds;
+                while (!IsClosing)
+                {
+                    MqttPacket packet;
+                    try
+                    {
+                        if (!_decoder.TryDecode(out packet)) break;
+                    }
+                    catch (MqttProtocolException e)
+                    {
+                        // Keep reading (and ignoring) until the peer closes or the close times out: closing a
+                        // socket with unread input sends a reset, which can destroy the DISCONNECT just queued.
+                        HandleDecoderError(e);
+                        break;
+                    }
+                    PacketsReceived++;
+                    _broker.Counters.AddMessageReceived();
+                    try
+                    {
+                        if (packet is ConnectPacket connect) await HandleConnectAsync(connect).ConfigureAwait(false);
+                        else HandlePacket(packet);
+                    }
+                    catch (MqttProtocolException e)
+                    {
+                        HandleViolation(e, ProtocolErrorPolicy.ForHandlerError(e));
+                        break;
+                    }
+                }
+                // Backpressure: while this client does not read what it asked for, stop reading what it sends.
+                if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
+                    await WaitForDrainAsync().ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>The decoder rejected the next packet: find out which packet it was and answer per policy.</summary>
+        private void HandleDecoderError(MqttProtocolException e)
+        {
+            // The decoder keeps a rejected packet at the front of its buffer; the free space it hands out starts
+            // right after the buffered bytes, so the packet's first bytes are just before that.
+            var free = _decoder.GetReceiveBuffer(1);
+            var start = free.Offset - _decoder.BufferedBytes;
+            byte firstByte = 0;
+            var lengthValid = false;
+            long remainingLength = 0;
+            if (_decoder.BufferedBytes > 0 && start >= 0)
+            {
+                firstByte = free.Array[start];
+                long multiplier = 1;
+                for (var i = 1; i <= 4 && start + i < free.Offset; i++)
+                {
+                    var b = free.Array[start + i];
+                    remainingLength += (b & 0x7F) * multiplier;
+                    multiplier *= 128;
+                    if ((b & 0x80) == 0) { lengthValid = true; break; }
+                }
+            }
+            if (!IsConnected)
+            {
+                string badField = null;
+                if (lengthValid && (firstByte & 0xF0) == 0x10)
+                    badField = ConnectFieldLocator.FindInvalidStringField(free.Array, start, free.Offset - start);
+                // A CONNECT with wrong fixed-header flags is not answered at all.
+                HandleConnectError(e, lengthValid && firstByte == 0x10, badField);
+                return;
+            }
+            HandleViolation(e, V5 ? ProtocolErrorPolicy.ForDecoderError(e, firstByte, lengthValid, remainingLength) : null);
+        }
+
+        /// <summary>Closes after a protocol violation; 5.0 clients first get DISCONNECT with <paramref name="reason"/>
+        /// unless it is null.</summary>
+        private void HandleViolation(MqttProtocolException e, MqttReasonCode? reason)
+        {
+            _closeReason = "protocol error: " + e.Message;
+            _broker.Counters.AddProtocolError();
+            if (!IsConnected)
+            {
+                HandleConnectError(e, true, null);
+                return;
+            }
+            if (V5 && reason.HasValue) CloseWithReason((DisconnectReasonCode)(byte)reason.Value, _closeReason);
+            else Abort(_closeReason);
+        }
+
+        private void HandleConnectError(MqttProtocolException e, bool lengthValid, string invalidStringField)
+        {
+            _closeReason = "CONNECT rejected: " + e.Message;
+            var connAck = lengthValid ? ConnectErrorResponse(e, invalidStringField) : null;
+            if (connAck != null)
+            {
+                Send(connAck);
+                CloseAfterFlush();
+            }
+            else Abort(_closeReason);
+        }
+
+        // ---------------------------------------------------------------- packets after CONNECT
+
+        private void HandlePacket(MqttPacket packet)
+        {
+            if (!IsConnected)
+                throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.1.0-1", "the first packet must be CONNECT, got " + packet.PacketType);
+            switch (packet)
+            {
+                case PublishPacket publish: HandlePublish(publish); break;
+                case PubAckPacket pubAck: HandlePubAck(pubAck); break;
+                case PubRecPacket pubRec: HandlePubRec(pubRec); break;
+                case PubRelPacket pubRel: HandlePubRel(pubRel); break;
+                case PubCompPacket pubComp: HandlePubComp(pubComp); break;
+                case SubscribePacket subscribe: HandleSubscribe(subscribe); break;
+                case UnsubscribePacket unsubscribe: HandleUnsubscribe(unsubscribe); break;
+                case PingReqPacket _: Send(PingRespPacket.Instance); break;
+                case DisconnectPacket disconnect: HandleDisconnect(disconnect); break;
+                case AuthPacket _:
+                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.12.0-1", "AUTH without enhanced authentication in progress");
+                default:
+                    // CONNACK, SUBACK, UNSUBACK, PINGRESP only travel from server to client.
+                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, null, packet.PacketType + " may only be sent by a server");
+            }
+        }
+
+        private void HandlePublish(PublishPacket p)
+        {
+            var topic = p.Topic;
+            if (V5 && p.HasProperties)
+            {
+                if (p.Properties.HasSubscriptionIdentifiers)
+                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.3.4-6", "a PUBLISH from a client must not carry a Subscription Identifier");
+                if (p.Properties.TopicAlias.HasValue) topic = _aliases.ResolveInbound(p.Topic, p.Properties.TopicAlias);
+            }
+            if (string.IsNullOrEmpty(topic))
+                throw new MqttProtocolException(MqttReasonCode.MalformedPacket, "MQTT-3.3.2-1", "PUBLISH without a topic name");
+            if (ProtocolErrorPolicy.HasControlCharacters(topic))
+                throw new MqttProtocolException(MqttReasonCode.MalformedPacket, null, "control characters in the topic name (section 1.5.4)");
+            var authorized = _broker.Authorizer.CanPublish(Identity, topic);
+            if (!authorized) _broker.OnMessageDropped(ClientId, null, "not authorized to publish to '" + topic + "'", topic);
+            var now = MonotonicClock.NowMilliseconds;
+            switch (p.QoS)
+            {
+                case MqttQualityOfService.AtMostOnce:
+                    if (authorized) _broker.Publish(BrokerMessage.FromPublish(p, topic, ClientId, now));
+                    break;
+                case MqttQualityOfService.AtLeastOnce:
+                {
+                    var delivered = authorized ? _broker.Publish(BrokerMessage.FromPublish(p, topic, ClientId, now)) : 0;
+                    var ack = new PubAckPacket { PacketId = p.PacketId };
+                    if (V5)
+                    {
+                        if (!authorized) ack.ReasonCode = PubAckReasonCode.NotAuthorized;
+                        else if (delivered == 0) ack.ReasonCode = PubAckReasonCode.NoMatchingSubscribers;
+                    }
+                    Send(ack);
+                    break;
+                }
+                default:
+                {
+                    var rec = new PubRecPacket { PacketId = p.PacketId };
+                    if (!authorized)
+                    {
+                        if (V5) rec.ReasonCode = PubAckReasonCode.NotAuthorized;
+                        Send(rec);
+                        break;
+                    }
+                    var message = BrokerMessage.FromPublish(p, topic, ClientId, now);
+                    var session = Session;
+                    lock (session)
+                    {
+                        if (session.InflightIn.TryGetValue(p.PacketId, out var existing))
+                        {
+                            if (SameMessage(existing.Message, message))
+                            {
+                                // One retransmission is normal (lost PUBREC); a client that keeps re-sending the same
+                                // message instead of PUBREL is not following the QoS 2 flow (mosquitto closes it too).
+                                if (++existing.IdenticalResends > 1)
+                                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-10",
+                                        "QoS 2 PUBLISH with packet id " + p.PacketId + " re-sent again instead of PUBREL");
+                            }
+                            else
+                            {
+                                existing.Message = message;
+                                existing.IdenticalResends = 0;
+                            }
+                        }
+                        else
+                        {
+                            if (V5 && session.InflightIn.Count >= _broker.Options.ReceiveMaximum)
+                                throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded, "MQTT-3.3.4-9",
+                                    "more than Receive Maximum (" + _broker.Options.ReceiveMaximum + ") QoS 2 messages unacknowledged");
+                            session.InflightIn.Add(p.PacketId, new IncomingQoS2Message(message));
+                        }
+                    }
+                    Send(rec);
+                    break;
+                }
+            }
+        }
+
+        private static bool SameMessage(BrokerMessage a, BrokerMessage b)
+        {
+            if (a.Topic != b.Topic || a.Retain != b.Retain || a.Payload.Length != b.Payload.Length) return false;
+            for (var i = 0; i < a.Payload.Length; i++) if (a.Payload[i] != b.Payload[i]) return false;
+            return true;
+        }
+
+        private void HandlePubRel(PubRelPacket p)
+        {
+            IncomingQoS2Message pending;
+            var session = Session;
+            lock (session)
+            {
+                if (session.InflightIn.TryGetValue(p.PacketId, out pending)) session.InflightIn.Remove(p.PacketId);
+            }
+            if (pending != null && !pending.Refused) _broker.Publish(pending.Message);
+            // An unknown id is answered with PUBCOMP too: the PUBREL may repeat one whose PUBCOMP was lost.
+            Send(new PubCompPacket { PacketId = p.PacketId });
+        }
+
+        private void HandlePubAck(PubAckPacket p)
+        {
+            var session = Session;
+            lock (session)
+            {
+                if (!session.InflightOut.TryGetValue(p.PacketId, out var m)) return; // late or duplicate: ignore
+                if (m.Delivery.QoS != MqttQualityOfService.AtLeastOnce)
+                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-1", "PUBACK for QoS 2 message " + p.PacketId);
+                session.InflightOut.Remove(p.PacketId);
+                session.Pump();
+            }
+        }
+
+        private void HandlePubRec(PubRecPacket p)
+        {
+            var session = Session;
+            lock (session)
+            {
+                if (!session.InflightOut.TryGetValue(p.PacketId, out var m))
+                {
+                    // Unknown id: release it anyway, so a client stuck on a lost PUBREL can finish (mosquitto does),
+                    // unless the client refused the message.
+                    if (p.ReasonCodeValue < 0x80) Send(new PubRelPacket { PacketId = p.PacketId });
+                    return;
+                }
+                if (m.Delivery.QoS != MqttQualityOfService.ExactlyOnce)
+                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.2-1", "PUBREC for QoS 1 message " + p.PacketId);
+                if (p.ReasonCodeValue >= 0x80)
+                {
+                    // The receiver refused the message: the flow ends here and the id is free [MQTT-4.3.3-4 note].
+                    session.InflightOut.Remove(p.PacketId);
+                    session.Pump();
+                    return;
+                }
+                m.Released = true;
+                Send(new PubRelPacket { PacketId = p.PacketId });
+            }
+        }
+
+        private void HandlePubComp(PubCompPacket p)
+        {
+            var session = Session;
+            lock (session)
+            {
+                if (!session.InflightOut.TryGetValue(p.PacketId, out var m)) return;
+                if (m.Delivery.QoS != MqttQualityOfService.ExactlyOnce || !m.Released)
+                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-3", "PUBCOMP for message " + p.PacketId + " before its PUBREL");
+                session.InflightOut.Remove(p.PacketId);
+                session.Pump();
+            }
+        }
+
+        private void HandleSubscribe(SubscribePacket p)
+        {
+            uint subscriptionIdentifier = 0;
+            if (V5 && p.HasProperties && p.Properties.HasSubscriptionIdentifiers)
+                subscriptionIdentifier = p.Properties.SubscriptionIdentifiers[0];
+            var ack = new SubAckPacket { PacketId = p.PacketId };
+            List<KeyValuePair<Subscription, List<BrokerMessage>>> retained = null;
+            var now = MonotonicClock.NowMilliseconds;
+            foreach (var s in p.Subscriptions)
+            {
+                var filter = s.TopicFilter;
+                if (ProtocolErrorPolicy.HasControlCharacters(filter))
+                    throw new MqttProtocolException(MqttReasonCode.MalformedPacket, null, "control characters in the topic filter (section 1.5.4)");
+                string shareName = null, matchFilter = filter;
+                if (filter.StartsWith("$share/", StringComparison.Ordinal))
+                {
+                    if (!SharedSubscription.TryParse(filter, out shareName, out matchFilter))
+                        throw new MqttProtocolException(V5 ? MqttReasonCode.ProtocolError : MqttReasonCode.MalformedPacket, "MQTT-4.8.2-1", "invalid shared subscription '" + filter + "'");
+                    if (s.NoLocal)
+                        throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.8.3-4", "No Local set on shared subscription '" + filter + "'");
+                }
+                if (!_broker.Authorizer.CanSubscribe(Identity, filter))
+                {
+                    ack.ReasonCodes.Add(V5 ? SubAckReasonCode.NotAuthorized : SubAckReasonCode.UnspecifiedError);
+                    continue;
+                }
+                var subscription = new Subscription(Session, filter, matchFilter, shareName, s, subscriptionIdentifier);
+                var existed = _broker.AddSubscription(Session, subscription);
+                ack.ReasonCodes.Add((SubAckReasonCode)(byte)s.QoS);
+                // Retained messages: not for shared subscriptions [MQTT-3.8.4-?]; per Retain Handling otherwise.
+                if (shareName == null && (s.RetainHandling == RetainHandling.SendAtSubscribe || (s.RetainHandling == RetainHandling.SendAtSubscribeIfNew && !existed)))
+                {
+                    var matches = _broker.Retained.Match(matchFilter, now);
+                    if (matches.Count > 0)
+                        (retained ?? (retained = new List<KeyValuePair<Subscription, List<BrokerMessage>>>())).Add(new KeyValuePair<Subscription, List<BrokerMessage>>(subscription, matches));
+                }
+            }
+            Send(ack);
+            if (retained == null) return;
+            var session = Session;
+            foreach (var pair in retained)
+            {
+                var sub = pair.Key;
+                foreach (var m in pair.Value)
+                {
+                    if (!_broker.Authorizer.CanReceive(Identity, m.Topic)) continue;
+                    var qos = m.QoS < sub.QoS ? m.QoS : sub.QoS;
+                    // Retained messages sent because of a subscription carry RETAIN=1 [MQTT-3.3.1-9].
+                    lock (session) session.Deliver(new QueuedMessage(m, qos, true, sub.SubscriptionIdentifier));
+                }
+            }
+        }
+
+        private void HandleUnsubscribe(UnsubscribePacket p)
+        {
+            var ack = new UnsubAckPacket { PacketId = p.PacketId };
+            foreach (var filter in p.TopicFilters)
+            {
+                if (ProtocolErrorPolicy.HasControlCharacters(filter) || !MqttTopic.TryValidateTopicFilter(filter, out _))
+                    throw new MqttProtocolException(MqttReasonCode.MalformedPacket, "MQTT-3.10.3-1", "invalid topic filter '" + filter + "' in UNSUBSCRIBE");
+                var removed = _broker.RemoveSubscription(Session, filter);
+                ack.ReasonCodes.Add(removed ? UnsubAckReasonCode.Success : UnsubAckReasonCode.NoSubscriptionExisted);
+            }
+            Send(ack);
+        }
+
+        private void HandleDisconnect(DisconnectPacket p)
+        {
+            if (V5 && p.HasProperties && p.Properties.SessionExpiryInterval.HasValue)
+            {
+                var requested = p.Properties.SessionExpiryInterval.Value;
+                if (_connectSessionExpiry == 0 && requested != 0)
+                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.14.2-2", "DISCONNECT sets a session expiry interval after CONNECT set 0");
+                lock (Session) Session.SessionExpiryInterval = Math.Min(requested, _broker.Options.MaximumSessionExpiryInterval);
+            }
+            // A normal DISCONNECT discards the will [MQTT-3.14.4-3]; 0x04 asks for it to be published.
+            if (!(V5 && p.ReasonCode == DisconnectReasonCode.DisconnectWithWillMessage)) _will = null;
+            _closeReason = V5 ? "DISCONNECT (" + p.ReasonCode + ")" : "DISCONNECT";
+            Abort(_closeReason);
+        }
+
+        // ---------------------------------------------------------------- sending
+
+        /// <summary>Queues a control packet for the writer. False when the connection is closing.</summary>
+        public bool Send(MqttPacket packet)
+        {
+            return Enqueue(new OutgoingPacket { Packet = packet, Size = 8 });
+        }
+
+        /// <summary>
+        /// Queues a PUBLISH of <paramref name="delivery"/>: 0 = queued, 1 = dropped because the client's send buffer is
+        /// full (QoS 0 only), 2 = discarded because it exceeds the client's Maximum Packet Size [MQTT-3.1.2-25],
+        /// 3 = the connection is closing.
+        /// </summary>
+        public int SendPublish(QueuedMessage delivery, ushort packetId, bool dup)
+        {
+            var message = delivery.Message;
+            var remaining = message.RemainingExpirySeconds(MonotonicClock.NowMilliseconds);
+            OutgoingPacket item;
+            if (V5 && (delivery.SubscriptionIdentifier != 0 || _aliases.UsesOutboundAliases))
+            {
+                var packet = message.ToPublishPacket(true, delivery.QoS, delivery.Retain, remaining);
+                packet.PacketId = packetId;
+                packet.Dup = dup;
+                if (delivery.SubscriptionIdentifier != 0) packet.Properties.SubscriptionIdentifiers.Add(delivery.SubscriptionIdentifier);
+                if (_aliases.TryGetOutbound(message.Topic, out var alias, out var known))
+                {
+                    packet.Properties.TopicAlias = alias;
+                    if (known) packet.Topic = string.Empty;
+                }
+                var size = MqttPacketEncoder.GetEncodedLength(packet, MqttProtocolVersion.V500);
+                if (ClientMaximumPacketSize != 0 && size > ClientMaximumPacketSize)
+                {
+                    _broker.OnMessageDropped(ClientId, message, "larger than the client's Maximum Packet Size (" + ClientMaximumPacketSize + ")");
+                    return 2;
+                }
+                item = new OutgoingPacket { Packet = packet, Size = size };
+            }
+            else
+            {
+                var encoded = message.GetEncoded(V5, delivery.QoS, delivery.Retain, remaining);
+                if (ClientMaximumPacketSize != 0 && encoded.Bytes.Length > ClientMaximumPacketSize)
+                {
+                    _broker.OnMessageDropped(ClientId, message, "larger than the client's Maximum Packet Size (" + ClientMaximumPacketSize + ")");
+                    return 2;
+                }
+                item = new OutgoingPacket { Encoded = encoded, PacketId = packetId, Dup = dup, Size = encoded.Bytes.Length };
+            }
+            if (delivery.QoS == MqttQualityOfService.AtMostOnce && Volatile.Read(ref _pendingBytes) > _broker.Options.MaxPendingBytesPerConnection)
+                return 1;
+            return Enqueue(item) ? 0 : 3;
+        }
+
+        private bool Enqueue(OutgoingPacket item)
+        {
+            TaskCompletionSource<bool> wake = null;
+            lock (_sendLock)
+            {
+                if (_closeAfterFlush || IsClosing && _cleanedUp != 0) return false;
+                _pending.Add(item);
+                _pendingBytes += item.Size;
+                if (_writerIdle)
+                {
+                    _writerIdle = false;
+                    wake = _wakeWriter;
+                    _wakeWriter = null;
+                }
+            }
+            wake?.TrySetResult(true);
+            return true;
+        }
+
+        private Task WaitForDrainAsync()
+        {
+            lock (_sendLock)
+            {
+                if (_pendingBytes <= _broker.Options.MaxPendingBytesPerConnection / 2) return Task.CompletedTask;
+                if (_drained == null) _drained = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _drained.Task;
+            }
+        }
+
+        private async Task WriterLoopAsync()
+        {
+            // Let the receive loop start first; the writer has nothing to do before the first packet anyway.
+            await Task.Yield();
+            var buffer = MqttBufferPool.Shared.Rent(8192);
+            var scratch = new MqttBufferWriter(256);
+            try
+            {
+                while (true)
+                {
+                    Task wait = null;
+                    bool finish = false;
+                    lock (_sendLock)
+                    {
+                        if (_pending.Count == 0)
+                        {
+                            if (_closeAfterFlush) finish = true;
+                            else
+                            {
+                                _writerIdle = true;
+                                _wakeWriter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                                wait = _wakeWriter.Task;
+                            }
+                        }
+                        else
+                        {
+                            var t = _writing; _writing = _pending; _pending = t;
+                        }
+                    }
+                    if (finish) break;
+                    if (wait != null)
+                    {
+                        await wait.ConfigureAwait(false);
+                        continue;
+                    }
+
+                    var length = 0;
+                    long batchSize = 0;
+                    var version = V5 ? MqttProtocolVersion.V500 : ProtocolVersion;
+                    for (var i = 0; i < _writing.Count; i++)
+                    {
+                        var item = _writing[i];
+                        batchSize += item.Size;
+                        if (item.Encoded != null)
+                        {
+                            var bytes = item.Encoded.Bytes;
+                            EnsureCapacity(ref buffer, length, bytes.Length);
+                            Buffer.BlockCopy(bytes, 0, buffer, length, bytes.Length);
+                            if (item.Encoded.PacketIdOffset >= 0)
+                            {
+                                buffer[length + item.Encoded.PacketIdOffset] = (byte)(item.PacketId >> 8);
+                                buffer[length + item.Encoded.PacketIdOffset + 1] = (byte)item.PacketId;
+                                if (item.Dup) buffer[length] |= 0x08;
+                            }
+                            length += bytes.Length;
+                            _broker.Counters.AddPublishSent();
+                        }
+                        else
+                        {
+                            if (item.Packet is PublishPacket) _broker.Counters.AddPublishSent();
+                            scratch.Reset();
+                            MqttPacketEncoder.Encode(item.Packet, version, scratch);
+                            var written = scratch.WrittenSegment;
+                            EnsureCapacity(ref buffer, length, written.Count);
+                            Buffer.BlockCopy(written.Array, written.Offset, buffer, length, written.Count);
+                            length += written.Count;
+                        }
+                        if (length >= MaxBatchBytes)
+                        {
+                            await _stream.WriteAsync(buffer, 0, length, _cancellation.Token).ConfigureAwait(false);
+                            _broker.Counters.AddBytesSent(length);
+                            length = 0;
+                        }
+                    }
+                    PacketsSent += _writing.Count;
+                    _broker.Counters.AddMessagesSent(_writing.Count);
+                    _writing.Clear();
+                    if (length > 0)
+                    {
+                        await _stream.WriteAsync(buffer, 0, length, _cancellation.Token).ConfigureAwait(false);
+                        _broker.Counters.AddBytesSent(length);
+                    }
+                    TaskCompletionSource<bool> drained = null;
+                    lock (_sendLock)
+                    {
+                        _pendingBytes -= batchSize;
+                        if (_drained != null && _pendingBytes <= _broker.Options.MaxPendingBytesPerConnection / 2)
+                        {
+                            drained = _drained;
+                            _drained = null;
+                        }
+                    }
+                    drained?.TrySetResult(true);
+                }
+                // Everything before the close is on the wire: FIN after it, so the peer reads our last packet
+                // (a DISCONNECT or a CONNACK refusal) rather than a reset.
+                try { _accepted.Socket?.Shutdown(SocketShutdown.Send); } catch (Exception) { }
+            }
+            catch (Exception e) when (e is IOException || e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
+            {
+                if (_closeReason == null) _closeReason = "write failed: " + e.Message;
+                Abort(_closeReason);
+            }
+            catch (MqttProtocolException e)
+            {
+                // An unencodable packet is a broker bug; it must not take the broker down.
+                _broker.ReportInternalError(this, e);
+                Abort("internal error while encoding: " + e.Message);
+            }
+            finally
+            {
+                MqttBufferPool.Shared.Return(buffer);
+                scratch.Dispose();
+                TaskCompletionSource<bool> drained;
+                lock (_sendLock) { drained = _drained; _drained = null; }
+                drained?.TrySetResult(true);
+            }
+        }
+
+        private static void EnsureCapacity(ref byte[] buffer, int used, int more)
+        {
+            if (used + more <= buffer.Length) return;
+            var bigger = MqttBufferPool.Shared.Rent(Math.Max(buffer.Length * 2, used + more));
+            Buffer.BlockCopy(buffer, 0, bigger, 0, used);
+            MqttBufferPool.Shared.Return(buffer);
+            buffer = bigger;
+        }
+
+        // ---------------------------------------------------------------- closing
+
+        /// <summary>Closes with a reason: 5.0 clients get DISCONNECT with it first [MQTT-4.13.1-1].</summary>
+        public void CloseWithReason(DisconnectReasonCode reason, string why)
+        {
+            if (_closeReason == null) _closeReason = why;
+            if (V5 && IsConnected && !IsClosing)
+            {
+                Send(new DisconnectPacket { ReasonCode = reason });
+                CloseAfterFlush();
+            }
+            else Abort(why);
+        }
+
+        /// <summary>Stops accepting packets; the writer sends what is queued, then the connection is shut down.</summary>
+        private void CloseAfterFlush()
+        {
+            if (Interlocked.Exchange(ref _closing, 1) != 0) return;
+            TaskCompletionSource<bool> wake = null;
+            lock (_sendLock)
+            {
+                _closeAfterFlush = true;
+                if (_writerIdle) { _writerIdle = false; wake = _wakeWriter; _wakeWriter = null; }
+            }
+            wake?.TrySetResult(true);
+            // Bound the wait for a peer that neither reads nor closes.
+            _ = Task.Delay(2000).ContinueWith(_ => Abort("close timed out"), TaskScheduler.Default);
+        }
+
+        /// <summary>Closes at once, without sending anything more.</summary>
+        public void Abort(string why)
+        {
+            if (_closeReason == null) _closeReason = why;
+            Interlocked.Exchange(ref _closing, 1);
+            try { _cancellation.Cancel(); } catch (ObjectDisposedException) { }
+            try { _stream.Dispose(); } catch (Exception) { }
+            TaskCompletionSource<bool> wake = null;
+            lock (_sendLock)
+            {
+                _closeAfterFlush = true;
+                if (_writerIdle) { _writerIdle = false; wake = _wakeWriter; _wakeWriter = null; }
+            }
+            wake?.TrySetResult(true);
+        }
+
+        private async Task FinishAsync(Task writer)
+        {
+            if (!IsClosing) CloseAfterFlush();
+            if (writer != null)
+            {
+                try { await writer.ConfigureAwait(false); } catch (Exception) { }
+            }
+            Abort(_closeReason ?? "closed");
+            if (Interlocked.Exchange(ref _cleanedUp, 1) != 0) return;
+            try { _accepted.OnClose?.Invoke(); } catch (Exception) { }
+            _decoder.Dispose();
+            _broker.OnConnectionClosed(this, _closeReason ?? "closed", _will);
+            _will = null;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using System.Collections.Generic;
+using MqttPS.Core.Protocol;
+
+namespace MqttPS.Core.Broker
+{
+    /// <summary>
+    /// Closes connections that went quiet: no packet for one and a half times the keep alive [MQTT-3.1.2-24]
+    /// (5.0: DISCONNECT 0x8D Keep Alive timeout first), and connections that never sent CONNECT within the connect
+    /// timeout. Driven by the broker's housekeeping timer, so idle connections cost no timers of their own.
+    /// </summary>
+    internal static class KeepAliveMonitor
+    {
+        public static void Check(IEnumerable<BrokerConnection> connections, long nowMilliseconds, long connectTimeoutMilliseconds)
+        {
+            foreach (var c in connections)
+            {
+                if (c.IsClosing) continue;
+                if (!c.IsConnected)
+                {
+                    if (nowMilliseconds - c.AcceptedAtMilliseconds >= connectTimeoutMilliseconds)
+                        c.Abort("no CONNECT within the connect timeout");
+                    continue;
+                }
+                var keepAlive = c.KeepAliveSeconds;
+                if (keepAlive == 0) continue;
+                if (nowMilliseconds - c.LastReceivedMilliseconds > keepAlive * 1500L)
+                    c.CloseWithReason(DisconnectReasonCode.KeepAliveTimeout, "keep alive timeout (" + keepAlive + " s x 1.5 without a packet)");
+            }
+        }
+    }
+}

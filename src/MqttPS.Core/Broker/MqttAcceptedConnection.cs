@@ -1,0 +1,31 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+
+namespace MqttPS.Core.Broker
+{
+    /// <summary>A connected duplex byte stream plus who is on the other end.</summary>
+    public sealed class MqttAcceptedConnection
+    {
+        public MqttAcceptedConnection(Stream stream, EndPoint remoteEndPoint, string listenerName, Action onClose = null, Socket socket = null)
+        {
+            Socket = socket;
+            Stream = stream;
+            RemoteEndPoint = remoteEndPoint;
+            ListenerName = listenerName;
+            OnClose = onClose;
+        }
+
+        public Stream Stream { get; }
+        public EndPoint RemoteEndPoint { get; }
+        public string ListenerName { get; }
+
+        /// <summary>Extra cleanup (e.g. disposing the socket) once the broker closes the stream.</summary>
+        public Action OnClose { get; }
+
+        /// <summary>The underlying socket when there is one: lets the broker send FIN after its last packet (so a
+        /// DISCONNECT is not lost to a reset) before closing.</summary>
+        public Socket Socket { get; }
+    }
+}

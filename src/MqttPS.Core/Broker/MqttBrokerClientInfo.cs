@@ -1,0 +1,27 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using MqttPS.Core.Protocol;
+
+namespace MqttPS.Core.Broker
+{
+    /// <summary>A snapshot of one connected client (Get-MqttBrokerClient).</summary>
+    public sealed class MqttBrokerClientInfo
+    {
+        public string ClientId { get; set; }
+        public EndPoint RemoteEndPoint { get; set; }
+        public string Username { get; set; }
+        public MqttProtocolVersion ProtocolVersion { get; set; }
+        public ushort KeepAliveSeconds { get; set; }
+        public DateTimeOffset ConnectedAt { get; set; }
+        public bool CleanStart { get; set; }
+        public uint SessionExpiryInterval { get; set; }
+        public IReadOnlyList<string> Subscriptions { get; set; }
+        public int QueuedMessages { get; set; }
+        public int InFlightMessages { get; set; }
+        public long MessagesReceived { get; set; }
+        public long MessagesSent { get; set; }
+
+        public override string ToString() => ClientId + " " + RemoteEndPoint + " " + ProtocolVersion;
+    }
+}

@@ -1,0 +1,13 @@
+namespace MqttPS.Core.Broker
+{
+    public enum MqttBrokerEventKind
+    {
+        ClientConnected,
+        ClientDisconnected,
+        SubscriptionAdded,
+        SubscriptionRemoved,
+        MessagePublished,
+        MessageDropped,
+        RetainedMessageChanged,
+    }
+}

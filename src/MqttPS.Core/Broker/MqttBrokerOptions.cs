@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+
+namespace MqttPS.Core.Broker
+{
+    /// <summary>Configuration of an <see cref="MqttBroker"/>. Read once at <see cref="MqttBroker.StartAsync"/>.</summary>
+    public sealed class MqttBrokerOptions
+    {
+        /// <summary>Name used in logs and $SYS; also the prefix of assigned client identifiers.</summary>
+        public string Name { get; set; } = "mqttps";
+
+        /// <summary>Address of the main TCP listener. <see cref="IPAddress.IPv6Any"/> listens dual-mode (IPv4 and IPv6).</summary>
+        public IPAddress BindAddress { get; set; } = IPAddress.Any;
+
+        /// <summary>Port of the main TCP listener; 0 picks a free port (see <see cref="MqttBroker.Port"/>).</summary>
+        public int Port { get; set; } = 1883;
+
+        /// <summary>Further listeners (TLS/WebSocket come with the production-features work).</summary>
+        public List<MqttListenerOptions> AdditionalListeners { get; } = new List<MqttListenerOptions>();
+
+        /// <summary>Listeners supplied ready-made (custom transports, tests). Started and stopped with the broker.</summary>
+        public List<IMqttBrokerListener> CustomListeners { get; } = new List<IMqttBrokerListener>();
+
+        /// <summary>How many QoS 1/2 PUBLISH packets a 5.0 client may have unacknowledged towards the broker
+        /// (announced in CONNACK as Receive Maximum). Exceeding it is a protocol error (0x93).</summary>
+        public ushort ReceiveMaximum { get; set; } = 20;
+
+        /// <summary>Largest packet the broker accepts (announced as Maximum Packet Size); 0 = protocol maximum.
+        /// A larger packet closes the connection (5.0: DISCONNECT 0x95).</summary>
+        public uint MaximumPacketSize { get; set; }
+
+        /// <summary>Topic aliases a 5.0 client may use towards the broker (announced as Topic Alias Maximum).</summary>
+        public ushort TopicAliasMaximum { get; set; } = 10;
+
+        /// <summary>When set, replaces the client's keep alive and is announced as Server Keep Alive (5.0).</summary>
+        public ushort? ServerKeepAlive { get; set; }
+
+        /// <summary>QoS 1/2 messages the broker sends to a client without acknowledgement when the client announced
+        /// no Receive Maximum (3.1/3.1.1), like mosquitto's max_inflight_messages.</summary>
+        public ushort MaxInflightMessages { get; set; } = 20;
+
+        /// <summary>Messages queued per session beyond the in-flight window or while the client is offline
+        /// (mosquitto's max_queued_messages). See <see cref="QueueOverflowPolicy"/> for what happens when full.</summary>
+        public int MaxQueuedMessagesPerSession { get; set; } = 1000;
+
+        public QueueOverflowPolicy QueueOverflowPolicy { get; set; } = QueueOverflowPolicy.DropNewest;
+
+        /// <summary>Also queue QoS 0 messages for offline persistent sessions (mosquitto's queue_qos0_messages, off by default).</summary>
+        public bool QueueQoS0Messages { get; set; }
+
+        /// <summary>Bytes of encoded packets waiting for one client's socket above which QoS 0 messages to it are
+        /// dropped instead of queued (a slow reader must not grow memory without bound).</summary>
+        public int MaxPendingBytesPerConnection { get; set; } = 8 * 1024 * 1024;
+
+        /// <summary>A connection that has not sent CONNECT within this time is closed.</summary>
+        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+        /// <summary>Maximum simultaneous connections; 0 = unlimited. Further connections get CONNACK Server Busy / 3.1.1 rc 3.</summary>
+        public int MaxConnections { get; set; }
+
+        public bool AllowAnonymous { get; set; } = true;
+
+        /// <summary>Decides CONNECT; null = <see cref="AllowAllAuthenticator"/> (honouring <see cref="AllowAnonymous"/>).</summary>
+        public IMqttBrokerAuthenticator Authenticator { get; set; }
+
+        /// <summary>Decides publish/subscribe per topic; null = <see cref="AllowAllAuthorizer"/>.</summary>
+        public IMqttBrokerAuthorizer Authorizer { get; set; }
+
+        /// <summary>Directory for persistence (production-features work). Null = in memory only.</summary>
+        public string PersistencePath { get; set; }
+
+        /// <summary>Upper bound on a 5.0 session expiry interval the broker grants; 0xFFFFFFFF = no limit.</summary>
+        public uint MaximumSessionExpiryInterval { get; set; } = uint.MaxValue;
+
+        /// <summary>Retained messages kept at most; 0 = unlimited. A new topic beyond the limit is not retained.</summary>
+        public int MaxRetainedMessages { get; set; }
+
+        /// <summary>Optional persistence hooks (see <see cref="IMqttBrokerPersistence"/>).</summary>
+        public IMqttBrokerPersistence Persistence { get; set; }
+    }
+}

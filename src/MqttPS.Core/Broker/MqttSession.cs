@@ -1,0 +1,177 @@
+using System;
+using System.Collections.Generic;
+using MqttPS.Core.Protocol;
+
+namespace MqttPS.Core.Broker
+{
+    /// <summary>
+    /// The state the broker keeps for one client id across connections: subscriptions, QoS 1/2 messages in flight in
+    /// both directions, packet identifiers and the bounded queue of messages waiting for the client. Every member is
+    /// used under lock(this); the connection that currently owns the session is <see cref="Connection"/>.
+    /// </summary>
+    internal sealed class MqttSession
+    {
+        private readonly MqttBroker _broker;
+        private ushort _lastPacketId;
+        private long _sequence;
+
+        public MqttSession(MqttBroker broker, string clientId)
+        {
+            _broker = broker;
+            ClientId = clientId;
+        }
+
+        public string ClientId { get; }
+
+        /// <summary>The connection using the session, or null while the client is away.</summary>
+        public BrokerConnection Connection { get; set; }
+
+        public bool IsOnline => Connection != null;
+
+        /// <summary>Seconds the session outlives its connection; uint.MaxValue = forever (3.1.1 clean session 0).</summary>
+        public uint SessionExpiryInterval { get; set; }
+
+        /// <summary>Monotonic time when an offline session ends.</summary>
+        public long ExpiresAtMilliseconds { get; set; } = long.MaxValue;
+
+        /// <summary>Subscriptions by the filter the client sent.</summary>
+        public Dictionary<string, Subscription> Subscriptions { get; } = new Dictionary<string, Subscription>(StringComparer.Ordinal);
+
+        /// <summary>QoS 1/2 messages sent to the client and not completed, by packet id.</summary>
+        public Dictionary<ushort, InflightMessage> InflightOut { get; } = new Dictionary<ushort, InflightMessage>();
+
+        /// <summary>QoS 2 messages received (PUBREC sent), waiting for PUBREL.</summary>
+        public Dictionary<ushort, IncomingQoS2Message> InflightIn { get; } = new Dictionary<ushort, IncomingQoS2Message>();
+
+        /// <summary>Messages waiting for the in-flight window or for the client to come back.</summary>
+        public LinkedList<QueuedMessage> Queue { get; } = new LinkedList<QueuedMessage>();
+
+        /// <summary>The session has ended (expired, taken over by a clean start); late deliveries are ignored.</summary>
+        public bool IsDiscarded { get; set; }
+
+        private int SendQuota => Connection?.SendQuota ?? 0;
+
+        /// <summary>
+        /// Delivers (or queues) one message. QoS 0 goes straight to the socket queue; QoS 1/2 go out while the
+        /// in-flight window has room and nothing is queued before them (order is kept), else into the queue.
+        /// </summary>
+        public void Deliver(QueuedMessage delivery)
+        {
+            if (IsDiscarded) return;
+            var connection = Connection;
+            if (connection == null)
+            {
+                if (delivery.QoS == MqttQualityOfService.AtMostOnce && !_broker.Options.QueueQoS0Messages) return;
+                EnqueueBounded(delivery);
+                return;
+            }
+            if (delivery.QoS == MqttQualityOfService.AtMostOnce)
+            {
+                if (connection.SendPublish(delivery, 0, false) == 1)
+                    _broker.OnMessageDropped(ClientId, delivery.Message, "the client's send buffer is full (slow reader)");
+                return;
+            }
+            if (Queue.Count == 0 && InflightOut.Count < SendQuota)
+            {
+                SendInflight(connection, delivery);
+                return;
+            }
+            EnqueueBounded(delivery);
+        }
+
+        private void SendInflight(BrokerConnection connection, QueuedMessage delivery)
+        {
+            var id = NextPacketId();
+            InflightOut[id] = new InflightMessage(delivery, id, ++_sequence);
+            // Too large for the client: discarded as if delivered [MQTT-3.1.2-25], the id is free again.
+            if (connection.SendPublish(delivery, id, false) == 2) InflightOut.Remove(id);
+        }
+
+        private void EnqueueBounded(QueuedMessage delivery)
+        {
+            var limit = _broker.Options.MaxQueuedMessagesPerSession;
+            if (limit > 0 && Queue.Count >= limit)
+            {
+                // A queued QoS 0 message is the cheapest loss: drop the oldest one first, whatever the policy.
+                for (var node = Queue.First; node != null; node = node.Next)
+                {
+                    if (node.Value.QoS == MqttQualityOfService.AtMostOnce)
+                    {
+                        Queue.Remove(node);
+                        _broker.OnMessageDropped(ClientId, node.Value.Message, "session queue full (" + limit + "); oldest QoS 0 message dropped");
+                        goto enqueue;
+                    }
+                }
+                if (_broker.Options.QueueOverflowPolicy == QueueOverflowPolicy.DropOldest)
+                {
+                    var oldest = Queue.First.Value;
+                    Queue.RemoveFirst();
+                    _broker.OnMessageDropped(ClientId, oldest.Message, "session queue full (" + limit + "); oldest message dropped");
+                }
+                else
+                {
+                    _broker.OnMessageDropped(ClientId, delivery.Message, "session queue full (" + limit + "); new message dropped");
+                    return;
+                }
+            }
+        enqueue:
+            Queue.AddLast(delivery);
+        }
+
+        /// <summary>Moves queued messages into the in-flight window while it has room.</summary>
+        public void Pump()
+        {
+            var connection = Connection;
+            if (connection == null || IsDiscarded) return;
+            var now = MonotonicClock.NowMilliseconds;
+            while (Queue.Count > 0 && InflightOut.Count < SendQuota)
+            {
+                var next = Queue.First.Value;
+                Queue.RemoveFirst();
+                if (next.Message.IsExpired(now))
+                {
+                    _broker.OnMessageDropped(ClientId, next.Message, "message expired while queued");
+                    continue;
+                }
+                if (next.QoS == MqttQualityOfService.AtMostOnce) connection.SendPublish(next, 0, false);
+                else SendInflight(connection, next);
+            }
+        }
+
+        /// <summary>After a reconnect: every unacknowledged PUBLISH again with DUP set, every pending PUBREL again,
+        /// in the original order [MQTT-4.4.0-1], then what was queued.</summary>
+        public void ResendInflight()
+        {
+            var connection = Connection;
+            if (connection == null) return;
+            if (InflightOut.Count > 0)
+            {
+                var ordered = new List<InflightMessage>(InflightOut.Values);
+                ordered.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+                foreach (var m in ordered)
+                {
+                    if (m.Released) connection.Send(new PubRelPacket { PacketId = m.PacketId });
+                    else connection.SendPublish(m.Delivery, m.PacketId, true);
+                }
+            }
+            Pump();
+        }
+
+        private ushort NextPacketId()
+        {
+            // Identifiers increase per session (like mosquitto) and skip those still in flight [MQTT-2.2.1-3].
+            for (var i = 0; i < 65536; i++)
+            {
+                _lastPacketId++;
+                if (_lastPacketId == 0) _lastPacketId = 1;
+                if (!InflightOut.ContainsKey(_lastPacketId)) return _lastPacketId;
+            }
+            throw new InvalidOperationException("no free packet identifier");
+        }
+
+        public List<string> SubscriptionFilters()
+        {
+            return new List<string>(Subscriptions.Keys);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace MqttPS.Core.Broker
+{
+    /// <summary>Plain TCP listener: IPv4, IPv6 (dual-mode on IPv6Any), port 0 = any free port.</summary>
+    public sealed class MqttTcpListener : IMqttBrokerListener
+    {
+        private readonly IPAddress _address;
+        private readonly int _port;
+        private Socket _socket;
+        private Task _acceptLoop;
+        private CancellationTokenSource _stop;
+
+        public MqttTcpListener(IPAddress address, int port)
+        {
+            _address = address ?? IPAddress.Any;
+            if (port < 0 || port > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "a TCP port is 0..65535");
+            _port = port;
+        }
+
+        public string Name => "tcp " + (LocalEndPoint?.ToString() ?? _address + ":" + _port);
+        public IPEndPoint LocalEndPoint { get; private set; }
+
+        public Task StartAsync(Func<MqttAcceptedConnection, Task> accepted, CancellationToken cancellationToken)
+        {
+            var socket = new Socket(_address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (_address.AddressFamily == AddressFamily.InterNetworkV6 && _address.Equals(IPAddress.IPv6Any))
+                    socket.DualMode = true;
+                // Lets a restarted broker bind its port again while old connections sit in TIME_WAIT.
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                socket.Bind(new IPEndPoint(_address, _port));
+                socket.Listen(1024);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw new SocketException((int)e.SocketErrorCode);
+            }
+            _socket = socket;
+            LocalEndPoint = (IPEndPoint)socket.LocalEndPoint;
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _acceptLoop = AcceptLoopAsync(accepted, _stop.Token);
+            return Task.CompletedTask;
+        }
+
+        private async Task AcceptLoopAsync(Func<MqttAcceptedConnection, Task> accepted, CancellationToken ct)
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                Socket client;
+                try
+                {
+                    client = await _socket.AcceptAsync().ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException) { return; }
+                catch (SocketException) when (ct.IsCancellationRequested) { return; }
+                catch (SocketException) { continue; } // e.g. the peer reset before accept completed
+                try
+                {
+                    client.NoDelay = true;
+                    var stream = new NetworkStream(client, ownsSocket: true);
+                    var remote = client.RemoteEndPoint;
+                    // Not awaited: each connection runs on its own; the accept loop only hands it over.
+                    _ = accepted(new MqttAcceptedConnection(stream, remote, Name, client.Dispose, client));
+                }
+                catch (Exception)
+                {
+                    client.Dispose();
+                }
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            _stop?.Cancel();
+            _socket?.Dispose();
+            if (_acceptLoop != null)
+            {
+                try { await _acceptLoop.ConfigureAwait(false); } catch (Exception) { }
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop?.Cancel();
+            _socket?.Dispose();
+        }
+    }
+}
