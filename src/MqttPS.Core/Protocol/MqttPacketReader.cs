@@ -22,11 +22,8 @@ namespace MqttPS.Core.Protocol
             _strictStrings = strictStrings;
         }
 
-        public int Position => _position;
-        public int End => _end;
         public int Remaining => _end - _position;
         public bool EndOfData => _position >= _end;
-        public byte[] Buffer => _buffer;
 
         public byte ReadByte(string what)
         {
@@ -108,12 +105,6 @@ namespace MqttPS.Core.Protocol
             System.Buffer.BlockCopy(_buffer, _position, bytes, 0, count);
             _position += count;
             return bytes;
-        }
-
-        public void Skip(int count)
-        {
-            if (count > _end - _position) throw Truncated("data", count);
-            _position += count;
         }
 
         /// <summary>A reader over the next <paramref name="count"/> bytes, which this reader skips.</summary>
