@@ -223,6 +223,11 @@ namespace MqttPS.Core.Tests.Protocol
             var v31 = PacketAssert.Bytes("14 RL " + MQIsdp + " 03 03 00 0A 00 01 63");
             Assert.Equal(MqttProtocolVersion.V310, ((ConnectPacket)MqttPacketParser.Parse(v31, 0, v31.Length, null, true)).ProtocolVersion);
 
+            // MQTT 3.1 allowed DUP on the QoS 1 style PUBREL/SUBSCRIBE/UNSUBSCRIBE; 3.1.1 does not.
+            var pubRelDup = PacketAssert.Bytes("6A 02 00 01");
+            Assert.IsType<PubRelPacket>(MqttPacketParser.Parse(pubRelDup, 0, pubRelDup.Length, MqttProtocolVersion.V310));
+            Assert.Throws<MqttProtocolException>(() => MqttPacketParser.Parse(pubRelDup, 0, pubRelDup.Length, MqttProtocolVersion.V311));
+
             // DISCONNECT: any reason code is accepted, the connection ends anyway.
             var disconnect = PacketAssert.Bytes("E0 01 05");
             Assert.Equal((DisconnectReasonCode)5, ((DisconnectPacket)MqttPacketParser.Parse(disconnect, 0, disconnect.Length, MqttProtocolVersion.V500)).ReasonCode);
