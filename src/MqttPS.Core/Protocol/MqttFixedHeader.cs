@@ -5,9 +5,6 @@ namespace MqttPS.Core.Protocol
     /// </summary>
     internal static class MqttFixedHeader
     {
-        /// <summary>The largest whole packet: 1 byte, a 4-byte Remaining Length and 268,435,455 bytes.</summary>
-        public const long MaximumPacketSize = 1 + VariableByteInteger.MaximumSize + VariableByteInteger.MaximumValue;
-
         /// <summary>
         /// Checks flags and direction once the fixed header is complete, before any body is buffered (after
         /// <see cref="ValidateType"/>). PUBLISH flags are checked with the packet (they carry DUP/QoS/RETAIN),
