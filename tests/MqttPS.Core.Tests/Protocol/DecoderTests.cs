@@ -150,7 +150,11 @@ namespace MqttPS.Core.Tests.Protocol
             }
             Assert.Equal(300000, ((PublishPacket)packet).Payload.Length);
             Assert.True(reads <= 10, "took " + reads + " reads");
-            // Once drained, the large buffer goes back to the pool.
+            // While large packets keep coming the large buffer stays; once small ones follow, it goes back to the pool.
+            Assert.False(decoder.TryDecode(out _));
+            Assert.True(decoder.GetReceiveBuffer(16).Array.Length >= 300000);
+            decoder.Append(PacketAssert.Bytes("D0 00"), 0, 2);
+            Assert.True(decoder.TryDecode(out _));
             Assert.False(decoder.TryDecode(out _));
             Assert.True(decoder.GetReceiveBuffer(16).Array.Length <= 64 * 1024);
         }
