@@ -11,7 +11,6 @@ namespace MqttPS.Core.Client
     // Outgoing publishes: QoS 0/1/2 flows, the in-flight window, the offline queue and the resend after reconnect.
     public sealed partial class MqttClient
     {
-        private static readonly Task<MqttPublishResult> QoS0SentTask = Task.FromResult(MqttPublishResult.QoS0Sent);
         private readonly Dictionary<ushort, OutgoingPublish> _outgoing = new Dictionary<ushort, OutgoingPublish>();
         private readonly Queue<OfflinePublish> _offline = new Queue<OfflinePublish>();
         private readonly LinkedList<OutgoingPublish> _awaitingWindow = new LinkedList<OutgoingPublish>();
@@ -81,17 +80,9 @@ namespace MqttPS.Core.Client
             if (packet.QoS == MqttQualityOfService.AtMostOnce)
             {
                 if (Trace != null) Log("-> PUBLISH topic=" + packet.Topic + " qos=0" + (packet.Retain ? " retain" : "") + " (" + packet.Payload.Length + " bytes)");
-                var write = connection.Writer.WriteAsync(packet);
-                if (write.Status == TaskStatus.RanToCompletion) return QoS0SentTask;
-                return AwaitQoS0Async(write);
+                return connection.Writer.WriteAsync(packet);
             }
             return PublishAcknowledgedAsync(packet, cancellationToken);
-        }
-
-        private static async Task<MqttPublishResult> AwaitQoS0Async(Task write)
-        {
-            await write.ConfigureAwait(false);
-            return MqttPublishResult.QoS0Sent;
         }
 
         private async Task<MqttPublishResult> PublishAcknowledgedAsync(PublishPacket packet, CancellationToken cancellationToken)
