@@ -617,6 +617,16 @@ namespace MqttPS.Core.Client
             task.ContinueWith(t => { _ = t.Exception; }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
+        /// <summary>The receive and keep-alive tasks of the current connection (tests check that nothing outlives a close).</summary>
+        internal Task[] BackgroundTasks
+        {
+            get
+            {
+                var connection = _connection;
+                return connection == null ? new Task[0] : new[] { connection.ReceiveTask, connection.KeepAliveTask };
+            }
+        }
+
         internal static long ElapsedMilliseconds(long fromTimestamp) => (Stopwatch.GetTimestamp() - fromTimestamp) * 1000 / Stopwatch.Frequency;
     }
 }
