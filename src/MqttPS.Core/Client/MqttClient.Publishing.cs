@@ -43,7 +43,7 @@ namespace MqttPS.Core.Client
             {
                 var connection = _connection;
                 if (connection != null) return PublishOnConnection(connection, message, cancellationToken);
-                var reconnecting = !_reconnectTask.IsCompleted || (_options.AutoReconnect && _everConnected && !_userDisconnected);
+                var reconnecting = _reconnectPending;
                 if (!reconnecting)
                     throw new InvalidOperationException("The client is not connected to " + Address + (_everConnected ? " (the connection was closed)" : ": call ConnectAsync first") + "; cannot publish to '" + message.Topic + "'.");
                 lock (_sessionLock)
@@ -98,7 +98,7 @@ namespace MqttPS.Core.Client
             if (_connection == null)
             {
                 bool willResend;
-                lock (_stateLock) willResend = !_reconnectTask.IsCompleted || (_options.AutoReconnect && !_userDisconnected && Volatile.Read(ref _disposed) == 0);
+                lock (_stateLock) willResend = _reconnectPending;
                 if (!willResend) AbandonOutgoing(pending, new MqttConnectionLostException("The connection to " + Address + " closed before the publish was sent."));
             }
             if (waiting && cancellationToken.CanBeCanceled)
