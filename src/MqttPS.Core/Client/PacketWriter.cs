@@ -17,6 +17,7 @@ namespace MqttPS.Core.Client
     internal sealed class PacketWriter : IDisposable
     {
         private const int HighWaterMark = 1024 * 1024;
+        private const int ShrinkAbove = 4 * 1024 * 1024;
 
         private readonly object _lock = new object();
         private readonly Stream _stream;
@@ -168,7 +169,16 @@ namespace MqttPS.Core.Client
                     try { _onFailure?.Invoke(failure); } catch (Exception) { /* the owner's handler must not kill the writer */ }
                     return;
                 }
-                lock (_lock) _writing.Reset();
+                lock (_lock)
+                {
+                    if (_writing.Buffer.Length > ShrinkAbove && !_disposed)
+                    {
+                        // One large publish must not pin a buffer of its size for the rest of the connection.
+                        _writing.Dispose();
+                        _writing = new MqttBufferWriter(8192);
+                    }
+                    else _writing.Reset();
+                }
                 written.TrySetResult(MqttPublishResult.QoS0Sent);
             }
         }

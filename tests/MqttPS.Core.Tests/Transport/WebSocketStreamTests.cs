@@ -211,5 +211,35 @@ namespace MqttPS.Core.Tests.Transport
                 }
             }
         }
+
+        [Fact]
+        public async Task Mqtt_over_secure_websocket_against_mosquitto()
+        {
+            var pki = await TestCertificates.GetAsync();
+            foreach (var f in new[] { pki.CaCert, pki.ServerCert, pki.ServerKey }) File.SetUnixFileMode(f, (UnixFileMode)0x1A4);
+            File.SetUnixFileMode(pki.Directory, (UnixFileMode)0x1ED);
+            var wssPort = FreePort.Next();
+            using (var broker = await Mosquitto.StartAsync(new[] { "listener " + wssPort, "socket_domain ipv4", "protocol websockets",
+                "cafile " + pki.CaCert, "certfile " + pki.ServerCert, "keyfile " + pki.ServerKey }))
+            {
+                var options = TestClients.Options(wssPort);
+                options.Address = MqttBrokerAddress.Parse("wss://localhost:" + wssPort);
+                options.Tls = new MqttTlsOptions { CaFile = pki.CaCert };
+                MqttClient wss = null;
+                for (var attempt = 0; wss == null; attempt++)
+                {
+                    try { wss = new MqttClient(options); await wss.ConnectAsync(); }
+                    catch (MqttConnectException) when (attempt < 20) { wss.Dispose(); wss = null; await Task.Delay(100); }
+                }
+                using (wss)
+                {
+                    Assert.Equal(MqttTransportKind.SecureWebSocket, wss.Address.Kind);
+                    await wss.SubscribeAsync("wss/t", MqttQualityOfService.AtLeastOnce);
+                    await wss.PublishAsync(new MqttMessage("wss/t", "tls and websocket", MqttQualityOfService.AtLeastOnce));
+                    Assert.Equal("tls and websocket", (await wss.ReceiveAsync()).PayloadText);
+                    await wss.DisconnectAsync();
+                }
+            }
+        }
     }
 }
