@@ -575,9 +575,18 @@ namespace MqttPS.Core.Client
             {
                 try
                 {
-                    var packet = new DisconnectPacket { ReasonCode = reason };
-                    Log("-> DISCONNECT " + reason);
-                    var write = connection.Writer.WriteAsync(packet);
+                    Task write;
+                    if (reason == DisconnectReasonCode.DisconnectWithWillMessage && connection.Version != MqttProtocolVersion.V500)
+                    {
+                        // 3.1/3.1.1 have no "disconnect with will": the will is published when the connection ends without DISCONNECT.
+                        Log("closing without DISCONNECT so that the broker publishes the will (" + Describe(connection.Version) + ")");
+                        write = Task.CompletedTask;
+                    }
+                    else
+                    {
+                        Log("-> DISCONNECT " + reason);
+                        write = connection.Writer.WriteAsync(new DisconnectPacket { ReasonCode = reason });
+                    }
                     using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                     {
                         timeout.CancelAfter(_options.DisconnectTimeout);
@@ -636,10 +645,11 @@ namespace MqttPS.Core.Client
                 RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Disconnected) { Reason = "client disposed", ClientInitiated = true });
         }
 
+        /// <summary>For writes nobody awaits (acknowledgements, pings): PacketWriter marks its failed tasks observed, and a
+        /// lost connection is reported once through OnConnectionLost, so there is nothing to attach here.</summary>
         private static void Observe(Task task)
         {
-            if (task.IsCompleted) { _ = task.Exception; return; }
-            task.ContinueWith(t => { _ = t.Exception; }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (task.IsFaulted) _ = task.Exception;
         }
 
         /// <summary>The receive and keep-alive tasks of the current connection (tests check that nothing outlives a close).</summary>

@@ -166,6 +166,10 @@ namespace MqttPS.Core.Client
                     }
                     written.TrySetException(failure);
                     pendingToo?.TrySetException(failure);
+                    // Acknowledgements and pings are written without anyone awaiting them; the loss itself is reported
+                    // through _onFailure, so these task exceptions count as observed.
+                    _ = written.Task.Exception;
+                    if (pendingToo != null) _ = pendingToo.Task.Exception;
                     try { _onFailure?.Invoke(failure); } catch (Exception) { /* the owner's handler must not kill the writer */ }
                     return;
                 }
@@ -209,7 +213,11 @@ namespace MqttPS.Core.Client
                 pending = _pendingWritten;
                 _pendingWritten = null;
             }
-            pending?.TrySetException(failure);
+            if (pending != null)
+            {
+                pending.TrySetException(failure);
+                _ = pending.Task.Exception;
+            }
         }
 
         public void Dispose()
@@ -229,6 +237,7 @@ namespace MqttPS.Core.Client
         {
             var tcs = new TaskCompletionSource<MqttPublishResult>();
             tcs.SetException(e);
+            _ = tcs.Task.Exception;
             return tcs.Task;
         }
     }
