@@ -19,6 +19,12 @@ namespace MqttPS.Core.Broker
     internal sealed partial class BrokerConnection
     {
         private const int MaxBatchBytes = 64 * 1024;
+        private static readonly byte[] EmptyBuffer = new byte[0];
+
+        /// <summary>.NET (Core) sockets complete a zero-byte read when data arrives; .NET Framework returns at once,
+        /// so there the loop reads into the decoder's buffer directly.</summary>
+        private static readonly bool ZeroByteReads =
+            !System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
 
         private readonly MqttBroker _broker;
         private readonly MqttAcceptedConnection _accepted;
@@ -112,6 +118,13 @@ namespace MqttPS.Core.Broker
             var ct = _cancellation.Token;
             while (true)
             {
+                if (ZeroByteReads && _decoder.BufferedBytes == 0)
+                {
+                    // Wait for data without holding a receive buffer (idle connections then cost no buffer once the
+                    // decoder releases its own while empty).
+                    var ready = await _stream.ReadAsync(EmptyBuffer, 0, 0, ct).ConfigureAwait(false);
+                    if (ready < 0) return;
+                }
                 var segment = _decoder.GetReceiveBuffer(4096);
                 var n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count, ct).ConfigureAwait(false);
                 if (n <= 0)
@@ -568,8 +581,9 @@ namespace MqttPS.Core.Broker
         {
             // Let the receive loop start first; the writer has nothing to do before the first packet anyway.
             await Task.Yield();
-            var buffer = MqttBufferPool.Shared.Rent(8192);
-            var scratch = new MqttBufferWriter(256);
+            // Buffers are taken from the pool per batch, not per connection: an idle connection holds none.
+            byte[] buffer = null;
+            MqttBufferWriter scratch = null;
             try
             {
                 while (true)
@@ -600,6 +614,7 @@ namespace MqttPS.Core.Broker
                         continue;
                     }
 
+                    if (buffer == null) buffer = MqttBufferPool.Shared.Rent(4096);
                     var length = 0;
                     long batchSize = 0;
                     var version = V5 ? MqttProtocolVersion.V500 : ProtocolVersion;
@@ -624,6 +639,7 @@ namespace MqttPS.Core.Broker
                         else
                         {
                             if (item.Packet is PublishPacket) _broker.Counters.AddPublishSent();
+                            if (scratch == null) scratch = new MqttBufferWriter(256);
                             scratch.Reset();
                             MqttPacketEncoder.Encode(item.Packet, version, scratch);
                             var written = scratch.WrittenSegment;
@@ -649,6 +665,14 @@ namespace MqttPS.Core.Broker
                     TaskCompletionSource<bool> drained = null;
                     lock (_sendLock)
                     {
+                        if (_pending.Count == 0)
+                        {
+                            // Going idle: give the batch buffers back.
+                            MqttBufferPool.Shared.Return(buffer);
+                            buffer = null;
+                            scratch?.Dispose();
+                            scratch = null;
+                        }
                         _pendingBytes -= batchSize;
                         if (_drained != null && _pendingBytes <= _broker.Options.MaxPendingBytesPerConnection / 2)
                         {
@@ -675,8 +699,8 @@ namespace MqttPS.Core.Broker
             }
             finally
             {
-                MqttBufferPool.Shared.Return(buffer);
-                scratch.Dispose();
+                if (buffer != null) MqttBufferPool.Shared.Return(buffer);
+                scratch?.Dispose();
                 TaskCompletionSource<bool> drained;
                 lock (_sendLock) { drained = _drained; _drained = null; }
                 drained?.TrySetResult(true);
