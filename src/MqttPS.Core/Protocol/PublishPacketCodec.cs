@@ -98,7 +98,8 @@ namespace MqttPS.Core.Protocol
             else if (!MqttTopic.Check(topic, false, out var specReference, out var message))
             {
                 // Wildcards [MQTT-3.3.2-2] and the other rules of section 4.7.
-                throw MqttProtocolErrors.Malformed(specReference, "invalid PUBLISH topic name: " + message);
+                var rule = MqttTopic.HasWildcards(topic) ? "MQTT-3.3.2-2" : specReference;
+                throw MqttProtocolErrors.Malformed(rule, "invalid PUBLISH topic name: " + message);
             }
         }
     }

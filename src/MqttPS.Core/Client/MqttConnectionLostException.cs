@@ -1,0 +1,17 @@
+using System;
+using MqttPS.Core.Protocol;
+
+namespace MqttPS.Core.Client
+{
+    /// <summary>The connection to the broker ended while an operation was waiting for it.</summary>
+    public sealed class MqttConnectionLostException : Exception
+    {
+        public MqttConnectionLostException(string message, DisconnectReasonCode? reasonCode = null, Exception inner = null) : base(message, inner)
+        {
+            ReasonCode = reasonCode;
+        }
+
+        /// <summary>Reason code of the broker's DISCONNECT, when it sent one.</summary>
+        public DisconnectReasonCode? ReasonCode { get; }
+    }
+}

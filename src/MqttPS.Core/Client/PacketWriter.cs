@@ -1,0 +1,218 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using MqttPS.Core.Protocol;
+
+namespace MqttPS.Core.Client
+{
+    /// <summary>
+    /// The single writer of one connection. Packets are encoded in call order into a pending buffer; whoever finds
+    /// no write in progress becomes the flusher and writes everything pending in one socket write, looping while
+    /// more arrives (group commit). So a burst of publishes and acknowledgements costs one system call per batch,
+    /// no thread blocks, and the order on the wire is the order of the calls. When the pending bytes exceed a high
+    /// water mark, callers wait for the current write before adding more: memory stays bounded.
+    /// </summary>
+    internal sealed class PacketWriter : IDisposable
+    {
+        private const int HighWaterMark = 1024 * 1024;
+
+        private readonly object _lock = new object();
+        private readonly Stream _stream;
+        private readonly MqttProtocolVersion _version;
+        private readonly CancellationToken _cancellationToken;
+        private readonly Action<Exception> _onFailure;
+        private MqttBufferWriter _pending = new MqttBufferWriter(8192);
+        private MqttBufferWriter _writing = new MqttBufferWriter(8192);
+        private TaskCompletionSource<bool> _pendingWritten;
+        private TaskCompletionSource<bool> _currentWrite;
+        private bool _flushing;
+        private Exception _failure;
+        private bool _disposed;
+        private long _lastWriteTimestamp = Stopwatch.GetTimestamp();
+
+        public PacketWriter(Stream stream, MqttProtocolVersion version, CancellationToken cancellationToken, Action<Exception> onFailure)
+        {
+            _stream = stream;
+            _version = version;
+            _cancellationToken = cancellationToken;
+            _onFailure = onFailure;
+        }
+
+        /// <summary>Stopwatch timestamp of the last completed socket write (keep alive measures idleness with it).</summary>
+        public long LastWriteTimestamp => Interlocked.Read(ref _lastWriteTimestamp);
+
+        /// <summary>Topic aliases of this connection, or null when not used.</summary>
+        public OutgoingTopicAliases TopicAliases { get; set; }
+
+        /// <summary>Encodes <paramref name="packet"/> now (in call order) and completes when its bytes were written.</summary>
+        public Task WriteAsync(MqttPacket packet)
+        {
+            TaskCompletionSource<bool> written;
+            bool startFlush;
+            lock (_lock)
+            {
+                if (_failure != null) return FailedTask(_failure);
+                if (_pending.Length >= HighWaterMark && _flushing) return WaitThenWriteAsync(packet);
+                Encode(packet);
+                written = _pendingWritten ?? (_pendingWritten = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+                startFlush = !_flushing;
+                if (startFlush) _flushing = true;
+            }
+            if (startFlush) _ = FlushLoopAsync();
+            return written.Task;
+        }
+
+        private async Task WaitThenWriteAsync(MqttPacket packet)
+        {
+            while (true)
+            {
+                Task current;
+                lock (_lock)
+                {
+                    if (_failure != null) throw _failure;
+                    if (_pending.Length < HighWaterMark || !_flushing) break;
+                    current = _currentWrite.Task;
+                }
+                try { await current.ConfigureAwait(false); } catch { /* the failure is rethrown above */ }
+            }
+            await WriteAsync(packet).ConfigureAwait(false);
+        }
+
+        private void Encode(MqttPacket packet)
+        {
+            var start = _pending.Length;
+            var publish = packet as PublishPacket;
+            string topic = null;
+            ushort? alias = null;
+            if (publish != null && TopicAliases != null)
+            {
+                topic = publish.Topic;
+                alias = publish.HasProperties ? publish.Properties.TopicAlias : null;
+                var assigned = TopicAliases.Resolve(topic, out var known);
+                if (assigned != 0)
+                {
+                    publish.Properties.TopicAlias = assigned;
+                    if (known) publish.Topic = string.Empty;
+                }
+            }
+            try
+            {
+                MqttPacketEncoder.Encode(packet, _version, _pending);
+            }
+            catch
+            {
+                _pending.Truncate(start);
+                throw;
+            }
+            finally
+            {
+                if (topic != null)
+                {
+                    // The stored packet keeps its real topic: a resend on another connection must not rely on this one's aliases.
+                    publish.Topic = topic;
+                    publish.Properties.TopicAlias = alias;
+                }
+            }
+        }
+
+        private async Task FlushLoopAsync()
+        {
+            while (true)
+            {
+                TaskCompletionSource<bool> written;
+                lock (_lock)
+                {
+                    if (_pending.Length == 0 || _failure != null)
+                    {
+                        _flushing = false;
+                        return;
+                    }
+                    var swap = _writing;
+                    _writing = _pending;
+                    _pending = swap;
+                    written = _pendingWritten;
+                    _pendingWritten = null;
+                    _currentWrite = written;
+                }
+                try
+                {
+                    await _stream.WriteAsync(_writing.Buffer, 0, _writing.Length, _cancellationToken).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _lastWriteTimestamp, Stopwatch.GetTimestamp());
+                }
+                catch (Exception e)
+                {
+                    var failure = e is OperationCanceledException || e is ObjectDisposedException
+                        ? new MqttConnectionLostException("The connection closed while writing.", null, e)
+                        : (Exception)new MqttConnectionLostException("Writing to the broker failed: " + e.Message, null, e);
+                    TaskCompletionSource<bool> pendingToo;
+                    lock (_lock)
+                    {
+                        if (_failure == null) _failure = failure;
+                        _flushing = false;
+                        pendingToo = _pendingWritten;
+                        _pendingWritten = null;
+                        _writing.Reset();
+                        if (!_disposed) _pending.Reset();
+                    }
+                    written.TrySetException(failure);
+                    pendingToo?.TrySetException(failure);
+                    try { _onFailure?.Invoke(failure); } catch (Exception) { /* the owner's handler must not kill the writer */ }
+                    return;
+                }
+                lock (_lock) _writing.Reset();
+                written.TrySetResult(true);
+            }
+        }
+
+        /// <summary>Best effort, for Dispose: writes <paramref name="packet"/> synchronously if nothing else is being written.</summary>
+        public bool TryWriteNow(MqttPacket packet)
+        {
+            lock (_lock)
+            {
+                if (_failure != null || _flushing || _disposed) return false;
+                try
+                {
+                    var bytes = MqttPacketEncoder.Encode(packet, _version);
+                    _stream.Write(bytes, 0, bytes.Length);
+                    return true;
+                }
+                catch (Exception) { return false; }
+            }
+        }
+
+        /// <summary>Fails pending and later writes (connection closing).</summary>
+        public void Fail(Exception failure)
+        {
+            TaskCompletionSource<bool> pending;
+            lock (_lock)
+            {
+                if (_failure == null) _failure = failure;
+                pending = _pendingWritten;
+                _pendingWritten = null;
+            }
+            pending?.TrySetException(failure);
+        }
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                if (_failure == null) _failure = new ObjectDisposedException(nameof(PacketWriter));
+                // A write in progress still uses _writing; its buffer goes back to the pool with the GC instead.
+                if (!_flushing) _writing.Dispose();
+                _pending.Dispose();
+            }
+        }
+
+        private static Task FailedTask(Exception e)
+        {
+            var tcs = new TaskCompletionSource<bool>();
+            tcs.SetException(e);
+            return tcs.Task;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using MqttPS.Core.Messages;
+using MqttPS.Core.Protocol;
+
+namespace MqttPS.Core.Shell
+{
+    /// <summary>
+    /// The part of an MQTT client the cmdlets use. <see cref="MqttClientAdapter"/> satisfies it with the
+    /// engine's MqttClient; tests may satisfy it with a scripted client to pin down windowing and streaming.
+    /// </summary>
+    public interface IMqttShellClient : IDisposable
+    {
+        string ClientId { get; }
+        bool IsConnected { get; }
+        MqttProtocolVersion ProtocolVersion { get; }
+
+        /// <summary>The broker as the user named it, e.g. "mqtt://localhost:1883".</summary>
+        string BrokerUri { get; }
+
+        /// <summary>How many QoS 1/2 publishes the broker lets this client have unacknowledged (Receive Maximum).</summary>
+        int PublishWindowLimit { get; }
+
+        /// <summary>Protocol conversation, one line per packet; called on network threads.</summary>
+        Action<string> Trace { get; set; }
+
+        /// <summary>Raised on a network thread for every application message received.</summary>
+        event Action<MqttMessage> MessageReceived;
+
+        /// <summary>Raised on a network thread when the connection drops, reconnects or closes; the text says which.</summary>
+        event Action<string> StateChanged;
+
+        /// <summary>Raised on a network thread when the connection has ended for good (lost without automatic
+        /// reconnect, or closed); the text says why.</summary>
+        event Action<string> Closed;
+
+        /// <summary>Connects; the result says whether the broker had a session for this client id.</summary>
+        Task<bool> ConnectAsync(CancellationToken cancellationToken);
+
+        Task<MqttPublishOutcome> PublishAsync(MqttMessage message, CancellationToken cancellationToken);
+
+        /// <summary>One reason code per subscription, in order.</summary>
+        Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, CancellationToken cancellationToken);
+
+        Task UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken);
+
+        Task DisconnectAsync(CancellationToken cancellationToken);
+    }
+}

@@ -1,0 +1,39 @@
+using MqttPS.Core.Messages;
+
+namespace MqttPS.Core.Shell
+{
+    /// <summary>
+    /// Copies a received message, so that a subscription presenting the payload its own way (-AsJson) does not
+    /// change what another subscription on the same connection sees: both are handed the same received instance.
+    /// </summary>
+    public static class MessageCopy
+    {
+        public static MqttMessage Clone(MqttMessage source)
+        {
+            var copy = new MqttMessage(source.Topic, source.PayloadBytes, source.QoS, source.Retain)
+            {
+                Duplicate = source.Duplicate,
+                ContentType = source.ContentType,
+                PayloadFormatIndicator = source.PayloadFormatIndicator,
+                MessageExpiryInterval = source.MessageExpiryInterval,
+                ResponseTopic = source.ResponseTopic,
+                CorrelationData = source.CorrelationData,
+                Timestamp = source.Timestamp,
+            };
+            if (source.HasUserProperties) copy.UserProperties.AddRange(source.UserProperties);
+            if (source.HasSubscriptionIdentifiers) copy.SubscriptionIdentifiers.AddRange(source.SubscriptionIdentifiers);
+            return copy;
+        }
+
+        /// <summary>The message as a subscriber asked to see it; <paramref name="convertJson"/> turns parsed JSON
+        /// into the caller's object model (PSCustomObject in the cmdlets).</summary>
+        public static MqttMessage WithPayloadFormat(MqttMessage source, PayloadFormat format, System.Func<object, object> convertJson = null)
+        {
+            if (format == PayloadFormat.Auto) return source;
+            var copy = Clone(source);
+            var view = PayloadDecoder.Decode(source, format);
+            copy.Payload = format == PayloadFormat.Json && convertJson != null ? convertJson(view) : view;
+            return copy;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using MqttPS.Core.Client;
+using MqttPS.Core.Messages;
+using MqttPS.Core.Protocol;
+
+namespace MqttPS.Core.Shell
+{
+    /// <summary>The engine's <see cref="MqttClient"/> as the cmdlets see it.</summary>
+    public sealed class MqttClientAdapter : IMqttShellClient
+    {
+        private readonly MqttClient _client;
+
+        public MqttClientAdapter(MqttClient client)
+        {
+            _client = client ?? throw new ArgumentNullException(nameof(client));
+            _client.MessageReceived += OnMessageReceived;
+            _client.ConnectionStateChanged += OnConnectionStateChanged;
+        }
+
+        public MqttClient Client => _client;
+        public string ClientId => _client.ClientId ?? _client.Options.ClientId;
+        public bool IsConnected => _client.IsConnected;
+        public MqttProtocolVersion ProtocolVersion => _client.IsConnected || _client.LastConnectResult != null ? _client.ProtocolVersion : _client.Options.ProtocolVersion;
+        public string BrokerUri => _client.Address.ToString();
+        public int PublishWindowLimit => _client.LastConnectResult?.ReceiveMaximum ?? 65535;
+
+        public Action<string> Trace
+        {
+            get => _client.Trace;
+            set => _client.Trace = value;
+        }
+
+        public event Action<MqttMessage> MessageReceived;
+        public event Action<string> StateChanged;
+        public event Action<string> Closed;
+
+        public async Task<bool> ConnectAsync(CancellationToken cancellationToken)
+        {
+            var result = await _client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            return result.SessionPresent;
+        }
+
+        public async Task<MqttPublishOutcome> PublishAsync(MqttMessage message, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+                return new MqttPublishOutcome((byte)result.ReasonCode, result.ReasonString, result.PacketId);
+            }
+            catch (MqttPublishException e)
+            {
+                // A refusal is an answer, not a failure of the connection: report its reason code like a success.
+                return new MqttPublishOutcome((byte)e.Result.ReasonCode, e.Result.ReasonString ?? e.Message, e.Result.PacketId);
+            }
+        }
+
+        public async Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, CancellationToken cancellationToken)
+        {
+            var result = await _client.SubscribeAsync(subscriptions, null, cancellationToken).ConfigureAwait(false);
+            return result.ReasonCodes;
+        }
+
+        public Task UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken) =>
+            _client.UnsubscribeAsync(topicFilters, cancellationToken);
+
+        public Task DisconnectAsync(CancellationToken cancellationToken) =>
+            _client.DisconnectAsync(DisconnectReasonCode.NormalDisconnection, cancellationToken);
+
+        private void OnMessageReceived(object sender, MqttMessageReceivedEventArgs e)
+        {
+            // The shell routes every message itself; keeping them out of the client's own receive queue means
+            // that queue can never fill up and push back on the connection.
+            e.Handled = true;
+            MessageReceived?.Invoke(e.Message);
+        }
+
+        private void OnConnectionStateChanged(object sender, MqttConnectionStateChangedEventArgs e)
+        {
+            var text = e.State.ToString();
+            if (e.Reason != null) text += " (" + e.Reason + ")";
+            StateChanged?.Invoke(text);
+            if (e.State == MqttConnectionState.Disconnected && (!_client.Options.AutoReconnect || e.ClientInitiated))
+                Closed?.Invoke(e.Reason ?? "disconnected");
+        }
+
+        public void Dispose()
+        {
+            _client.MessageReceived -= OnMessageReceived;
+            _client.ConnectionStateChanged -= OnConnectionStateChanged;
+            _client.Dispose();
+        }
+    }
+}

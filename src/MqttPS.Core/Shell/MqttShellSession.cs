@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+
+namespace MqttPS.Core.Shell
+{
+    /// <summary>
+    /// The MQTT state of one PowerShell session (runspace): its connections, subscriptions and embedded brokers.
+    /// The cmdlets find it through <see cref="For"/> with the runspace as key, so two runspaces in one process
+    /// (jobs, ForEach-Object -Parallel) never share a default connection.
+    /// </summary>
+    public sealed class MqttShellSession
+    {
+        private static readonly ConditionalWeakTable<object, MqttShellSession> Sessions = new ConditionalWeakTable<object, MqttShellSession>();
+
+        public MqttShellSession(IMqttShellClientFactory clientFactory)
+        {
+            ClientFactory = clientFactory ?? throw new ArgumentNullException(nameof(clientFactory));
+        }
+
+        public static readonly TimeSpan DefaultOperationTimeout = TimeSpan.FromSeconds(10);
+
+        public IMqttShellClientFactory ClientFactory { get; set; }
+        public MqttConnectionRegistry Connections { get; } = new MqttConnectionRegistry();
+        public MqttSubscriptionRegistry Subscriptions { get; } = new MqttSubscriptionRegistry();
+        public MqttBrokerRegistry Brokers { get; } = new MqttBrokerRegistry();
+
+        /// <summary>How long subscribe/unsubscribe/disconnect exchanges may take before they fail.</summary>
+        public TimeSpan OperationTimeout { get; set; } = DefaultOperationTimeout;
+
+        public static MqttShellSession For(object runspaceKey, Func<MqttShellSession> create)
+        {
+            lock (Sessions)
+            {
+                if (Sessions.TryGetValue(runspaceKey, out var existing)) return existing;
+                var session = create();
+                Sessions.Add(runspaceKey, session);
+                return session;
+            }
+        }
+
+        /// <summary>Connect-Mqtt: opens a connection, names it and makes it the default.</summary>
+        public MqttConnection Connect(MqttConnectionSettings settings, IShellHost host)
+        {
+            var name = settings.Name ?? Connections.NextName();
+            Connections.EnsureNameFree(name);
+            var connection = MqttConnection.Open(name, settings, ClientFactory, host);
+            try
+            {
+                Connections.Add(connection);
+            }
+            catch
+            {
+                connection.Close(host, OperationTimeout);
+                throw;
+            }
+            return connection;
+        }
+
+        /// <summary>A connection for one cmdlet call (-Broker without Connect-Mqtt); not registered, the caller closes it.</summary>
+        public MqttConnection OpenTransient(MqttConnectionSettings settings, IShellHost host)
+        {
+            return MqttConnection.Open("(transient)", settings, ClientFactory, host);
+        }
+
+        /// <summary>Disconnect-Mqtt: stops the connection's subscriptions, disconnects, and forgets it.
+        /// Returns the subscriptions that ended, so the cmdlet layer can unregister their events.</summary>
+        public IReadOnlyList<MqttSubscription> Disconnect(MqttConnection connection, IShellHost host)
+        {
+            var ended = Subscriptions.Find(connection: connection);
+            foreach (var s in ended)
+            {
+                s.MarkStopped();
+                Subscriptions.Remove(s);
+            }
+            Connections.Remove(connection);
+            connection.Close(host, OperationTimeout);
+            return ended;
+        }
+
+        /// <summary>Register-MqttSubscription: subscribes and registers the subscription in the session.</summary>
+        public MqttSubscription Subscribe(MqttConnection connection, SubscriptionRequest request, SubscriptionMode mode, PayloadFormat format,
+            string sourceIdentifier, IShellHost host, VerboseQueue verbose, Action<MqttSubscription> configure = null)
+        {
+            var subscriptions = request.Build(connection.ProtocolVersion);
+            var id = Subscriptions.NextId();
+            if (mode == SubscriptionMode.Event && sourceIdentifier == null) sourceIdentifier = "MqttPS.Subscription." + id;
+            var subscription = new MqttSubscription(id, connection, subscriptions, mode, format, sourceIdentifier);
+            Subscriptions.Add(subscription);
+            try
+            {
+                configure?.Invoke(subscription);
+                connection.Subscribe(subscription, subscriptions, host, verbose, OperationTimeout);
+                return subscription;
+            }
+            catch
+            {
+                subscription.MarkStopped();
+                Subscriptions.Remove(subscription);
+                throw;
+            }
+        }
+
+        /// <summary>Unregister-MqttSubscription, or the end of a streaming one: unsubscribes filters no one else uses.</summary>
+        public void Unsubscribe(MqttSubscription subscription, IShellHost host, VerboseQueue verbose)
+        {
+            subscription.MarkStopped();
+            Subscriptions.Remove(subscription);
+            subscription.Connection.Release(subscription, host, verbose, OperationTimeout);
+        }
+
+        /// <summary>Start-MqttBroker: starts an embedded broker and registers it by name.</summary>
+        public MqttEmbeddedBroker StartBroker(MqttBrokerSettings settings, IShellHost host)
+        {
+            var name = settings.Name ?? Brokers.NextName();
+            Brokers.EnsureNameFree(name);
+            var broker = MqttEmbeddedBroker.Start(name, settings, host);
+            Brokers.Add(broker);
+            return broker;
+        }
+
+        /// <summary>Stop-MqttBroker.</summary>
+        public void StopBroker(MqttEmbeddedBroker broker, IShellHost host)
+        {
+            Brokers.Remove(broker);
+            broker.Stop(host, TimeSpan.FromSeconds(10));
+        }
+
+        /// <summary>Closes everything, e.g. when the runspace closes.</summary>
+        public void CloseAll(IShellHost host)
+        {
+            foreach (var s in Subscriptions.All) { s.MarkStopped(); Subscriptions.Remove(s); }
+            foreach (var c in Connections.All)
+            {
+                Connections.Remove(c);
+                try { c.Close(host, TimeSpan.FromSeconds(2)); } catch (Exception) { /* best effort on shutdown */ }
+            }
+            foreach (var b in Brokers.All)
+            {
+                Brokers.Remove(b);
+                try { b.Stop(host, TimeSpan.FromSeconds(5)); } catch (Exception) { /* best effort on shutdown */ }
+            }
+        }
+    }
+}

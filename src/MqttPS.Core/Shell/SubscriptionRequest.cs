@@ -1,0 +1,43 @@
+using System.Collections.Generic;
+using MqttPS.Core.Protocol;
+
+namespace MqttPS.Core.Shell
+{
+    /// <summary>The filters and options of Register-MqttSubscription or Get-MqttRetainedMessage, validated.</summary>
+    public sealed class SubscriptionRequest
+    {
+        public string[] TopicFilters { get; set; }
+        public MqttQualityOfService QoS { get; set; }
+        public bool NoLocal { get; set; }
+        public bool RetainAsPublished { get; set; }
+        public RetainHandling RetainHandling { get; set; }
+
+        public IReadOnlyList<MqttTopicSubscription> Build(MqttProtocolVersion version)
+        {
+            if (TopicFilters == null || TopicFilters.Length == 0)
+                throw new MqttShellException("TopicFilterMissing", ShellErrorCategory.InvalidArgument, "-Topic needs at least one topic filter.", null);
+            if ((int)QoS < 0 || (int)QoS > 2)
+                throw new MqttShellException("InvalidQoS", ShellErrorCategory.InvalidArgument, "-QoS " + (int)QoS + " is not 0, 1 or 2.", QoS);
+            if ((NoLocal || RetainAsPublished || RetainHandling != RetainHandling.SendAtSubscribe) && version != MqttProtocolVersion.V500)
+                throw new MqttShellException("RequiresMqtt5", ShellErrorCategory.InvalidArgument,
+                    "-NoLocal, -RetainAsPublished and -RetainHandling are MQTT 5.0 subscription options; this connection speaks " + PublishRequest.VersionText(version) + ".", null);
+            var seen = new HashSet<string>(System.StringComparer.Ordinal);
+            var result = new List<MqttTopicSubscription>();
+            foreach (var filter in TopicFilters)
+            {
+                TopicValidation.RequireTopicFilter(filter, "Topic");
+                if (filter.StartsWith("$share/", System.StringComparison.Ordinal) && NoLocal)
+                    throw new MqttShellException("InvalidSubscriptionOptions", ShellErrorCategory.InvalidArgument,
+                        "-NoLocal cannot be used with the shared subscription '" + filter + "' [MQTT-3.8.3-4].", filter);
+                if (!seen.Add(filter)) continue;
+                result.Add(new MqttTopicSubscription(filter, QoS)
+                {
+                    NoLocal = NoLocal,
+                    RetainAsPublished = RetainAsPublished,
+                    RetainHandling = RetainHandling,
+                });
+            }
+            return result;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using MqttPS.Core.Messages;
+using MqttPS.Core.Protocol;
+using MqttPS.Core.Shell;
+
+namespace MqttPS.Commands
+{
+    /// <summary>
+    /// Publish-MqttMessage: publishes one message per pipeline input. QoS 1/2 messages are sent in a window
+    /// (started in ProcessRecord, completions collected as they arrive, the rest awaited in EndProcessing), so a
+    /// piped file is not one round trip per line. Each failure is an error record naming its message.
+    /// </summary>
+    [Cmdlet(VerbsData.Publish, "MqttMessage", DefaultParameterSetName = "Connection")]
+    [OutputType(typeof(MqttMessage))]
+    public sealed class PublishMqttMessageCommand : MqttCmdlet
+    {
+        private MqttConnection _connection;
+        private bool _transient;
+        private PublishWindow _window;
+        private readonly List<PublishCompletion> _completed = new List<PublishCompletion>();
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public string Topic { get; set; }
+
+        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [AllowNull]
+        [AllowEmptyString]
+        public object Payload { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(0, 2)]
+        public int QoS { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public SwitchParameter Retain { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ContentType { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ResponseTopic { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public object CorrelationData { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public Hashtable UserProperty { get; set; }
+
+        [Parameter]
+        public uint MessageExpirySeconds { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        [Parameter(ParameterSetName = "Connection")]
+        [ValidateNotNull]
+        public MqttConnection Connection { get; set; }
+
+        [Parameter(ParameterSetName = "Broker", Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string Broker { get; set; }
+
+        [Parameter(ParameterSetName = "Broker")]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; }
+
+        [Parameter(ParameterSetName = "Broker")]
+        [Credential]
+        public PSCredential Credential { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int WindowSize { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int TimeoutSeconds { get; set; } = 30;
+
+        protected override void BeginProcessing()
+        {
+            _connection = ResolveConnection(Connection, Broker, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null, Credential, out _transient);
+            var size = WindowSize > 0 ? WindowSize : Math.Max(1, Math.Min(_connection.Client.PublishWindowLimit, 100));
+            _window = new PublishWindow(_connection.PublishAsync, size, TimeSpan.FromSeconds(TimeoutSeconds));
+        }
+
+        protected override void ProcessRecord()
+        {
+            var input = PSConvert.Unwrap(Payload);
+            var request = new PublishRequest
+            {
+                Topic = Topic,
+                Payload = PayloadOf(input),
+                QoS = (MqttQualityOfService)QoS,
+                Retain = Retain,
+                ContentType = ContentType,
+                ResponseTopic = ResponseTopic,
+                CorrelationData = PSConvert.Unwrap(CorrelationData),
+                UserProperties = UserProperty,
+                MessageExpirySeconds = MyInvocation.BoundParameters.ContainsKey(nameof(MessageExpirySeconds)) ? MessageExpirySeconds : (uint?)null,
+            };
+            MqttMessage message = null;
+            if (!Try(() => message = request.ToMessage(_connection.ProtocolVersion), Topic, "InvalidMessage")) return;
+            if (input is MqttMessage original) CarryProperties(original, message);
+            using (_connection.CaptureTrace(Verbose))
+            {
+                Try(() => _window.Submit(message, input ?? Topic, this, Verbose, _completed), message, "PublishFailed");
+            }
+            Report();
+        }
+
+        protected override void EndProcessing()
+        {
+            using (_connection.CaptureTrace(Verbose))
+            {
+                Try(() => _window.Flush(this, Verbose, _completed), null, "PublishFailed");
+            }
+            Report();
+        }
+
+        protected override void CleanUp()
+        {
+            _window?.Abandon();
+            if (_transient) _connection?.Close(null, TimeSpan.FromSeconds(5));
+        }
+
+        private void Report()
+        {
+            foreach (var c in _completed)
+            {
+                if (c.Succeeded)
+                {
+                    if (PassThru) WriteObject(c.Message);
+                }
+                else
+                {
+                    WriteError(ErrorRecords.From(c.Error));
+                }
+            }
+            _completed.Clear();
+        }
+
+        /// <summary>
+        /// What to send for a pipeline object. Objects bound by value include message objects and rows with a
+        /// Payload property (Import-Csv, PSCustomObject): their Payload is the payload, not the whole object;
+        /// a message object is re-published with its exact bytes.
+        /// </summary>
+        private static object PayloadOf(object input)
+        {
+            switch (input)
+            {
+                case MqttMessage message:
+                    return message.PayloadBytes;
+                case PSObject pso:
+                    var property = pso.Properties["Payload"];
+                    return property != null ? PSConvert.ToPlain(property.Value) : PSConvert.ToPlain(pso);
+                default:
+                    return PSConvert.ToPlain(input);
+            }
+        }
+
+        /// <summary>Re-publishing a received message keeps its MQTT 5.0 properties unless given anew.</summary>
+        private void CarryProperties(MqttMessage original, MqttMessage message)
+        {
+            if (_connection.ProtocolVersion != MqttProtocolVersion.V500) return;
+            if (message.ContentType == null) message.ContentType = original.ContentType;
+            if (message.ResponseTopic == null) message.ResponseTopic = original.ResponseTopic;
+            if (message.CorrelationData == null) message.CorrelationData = original.CorrelationData;
+            if (!message.HasUserProperties && original.HasUserProperties) message.UserProperties.AddRange(original.UserProperties);
+            message.PayloadFormatIndicator = original.PayloadFormatIndicator;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+using MqttPS.Core.Shell;
+
+namespace MqttPS.Commands
+{
+    /// <summary>Stop-MqttBroker: stops embedded brokers, disconnecting their clients.</summary>
+    [Cmdlet(VerbsLifecycle.Stop, "MqttBroker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "InputObject")]
+    [OutputType(typeof(MqttEmbeddedBroker))]
+    public sealed class StopMqttBrokerCommand : MqttCmdlet
+    {
+        [Parameter(ParameterSetName = "InputObject", Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        public MqttEmbeddedBroker[] Broker { get; set; }
+
+        [Parameter(ParameterSetName = "Name", Mandatory = true)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; }
+
+        [Parameter(ParameterSetName = "All", Mandatory = true)]
+        public SwitchParameter All { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var targets = new List<MqttEmbeddedBroker>();
+            switch (ParameterSetName)
+            {
+                case "Name":
+                    foreach (var pattern in Name)
+                    {
+                        var found = Session.Brokers.Find(pattern);
+                        if (found.Count == 0 && !WildcardName.HasWildcards(pattern))
+                            WriteError(ErrorRecords.From(new MqttShellException("BrokerNotFound", ShellErrorCategory.ObjectNotFound, "There is no broker named '" + pattern + "' in this session.", pattern)));
+                        targets.AddRange(found);
+                    }
+                    break;
+                case "All":
+                    targets.AddRange(Session.Brokers.All);
+                    break;
+                default:
+                    targets.AddRange(Broker);
+                    break;
+            }
+            foreach (var b in targets)
+            {
+                var clients = b.IsRunning ? b.ClientCount : 0;
+                if (!ShouldProcess(b.Name + " (" + (b.Uri ?? b.State) + ", " + clients + " clients connected)", "Stop broker")) continue;
+                if (Try(() => Session.StopBroker(b, this), b, "BrokerStopFailed") && PassThru) WriteObject(b);
+            }
+        }
+    }
+}

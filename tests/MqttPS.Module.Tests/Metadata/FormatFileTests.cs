@@ -1,0 +1,42 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Xml.Linq;
+using Xunit;
+
+namespace MqttPS.Module.Tests.Metadata
+{
+    public class FormatFileTests
+    {
+        [Fact]
+        public void Every_view_selects_a_real_type_and_names_only_properties_it_has()
+        {
+            var dir = CmdletSurface.ModuleDirectory;
+            var format = XDocument.Load(Path.Combine(dir, "MqttPS.format.ps1xml"));
+            var paths = new List<string> { Path.Combine(dir, "MqttPS.dll"), Path.Combine(dir, "MqttPS.Core.dll"), CmdletSurface.PowerShellReference };
+            paths.AddRange(Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll"));
+            using var context = new MetadataLoadContext(new PathAssemblyResolver(paths.Distinct()));
+            var core = context.LoadFromAssemblyPath(Path.Combine(dir, "MqttPS.Core.dll"));
+            var views = format.Descendants("View").ToList();
+            Assert.True(views.Count >= 5);
+            var selected = new List<string>();
+            foreach (var view in views)
+            {
+                var typeName = view.Element("ViewSelectedBy").Element("TypeName").Value;
+                selected.Add(typeName);
+                var type = core.GetType(typeName);
+                Assert.True(type != null, "the format file selects the unknown type " + typeName);
+                foreach (var property in view.Descendants("PropertyName").Select(p => p.Value))
+                    Assert.True(type.GetProperty(property) != null, typeName + " has no property " + property);
+                var headers = view.Descendants("TableColumnHeader").Count();
+                var items = view.Descendants("TableColumnItem").Count();
+                Assert.Equal(headers, items);
+            }
+            foreach (var required in new[] { "MqttPS.Core.Messages.MqttMessage", "MqttPS.Core.Shell.MqttConnection", "MqttPS.Core.Shell.MqttEmbeddedBroker", "MqttPS.Core.Broker.MqttBrokerClientInfo", "MqttPS.Core.Shell.MqttSubscription" })
+                Assert.Contains(required, selected);
+        }
+    }
+}
