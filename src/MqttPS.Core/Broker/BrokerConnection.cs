@@ -164,16 +164,25 @@ namespace MqttPS.Core.Broker
                     }
                     PacketsReceived++;
                     _broker.Counters.AddMessageReceived();
+                    List<MqttSession> congested = null;
                     try
                     {
                         if (packet is ConnectPacket connect) await HandleConnectAsync(connect).ConfigureAwait(false);
-                        else HandlePacket(packet);
+                        else
+                        {
+                            CongestionTracker.Begin();
+                            try { HandlePacket(packet); }
+                            finally { congested = CongestionTracker.End(); }
+                        }
                     }
                     catch (MqttProtocolException e)
                     {
                         HandleViolation(e, ProtocolErrorPolicy.ForHandlerError(e));
                         break;
                     }
+                    // Never wait for our own session: its queue drains through the acknowledgements we would stop reading.
+                    if (congested != null && RemoveOwnSession(congested) > 0)
+                        await CongestionTracker.WaitAsync(congested, _broker.Options).ConfigureAwait(false);
                 }
                 // Backpressure: while this client does not read what it asked for, stop reading what it sends.
                 if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
@@ -481,6 +490,12 @@ namespace MqttPS.Core.Broker
             Send(ack);
         }
 
+        private int RemoveOwnSession(List<MqttSession> sessions)
+        {
+            sessions.Remove(Session);
+            return sessions.Count;
+        }
+
         private void HandleDisconnect(DisconnectPacket p)
         {
             if (V5 && p.HasProperties && p.Properties.SessionExpiryInterval.HasValue)
@@ -598,7 +613,10 @@ namespace MqttPS.Core.Broker
                             else
                             {
                                 _writerIdle = true;
-                                _wakeWriter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                                // Deliberately without RunContinuationsAsynchronously: whoever queues the next packet
+                                // runs the writer inline, so a message goes out without a thread-pool hop (latency);
+                                // packets queued meanwhile by other threads are picked up by the same loop (batching).
+                                _wakeWriter = new TaskCompletionSource<bool>();
                                 wait = _wakeWriter.Task;
                             }
                         }
