@@ -143,7 +143,9 @@ namespace MqttPS.Core.Shell
             foreach (var filter in filters)
             {
                 TopicValidation.RequireTopicFilter(filter, "Topic");
-                foreach (var m in Broker.Retained.List(filter)) byTopic[m.Topic] = m;
+                // Copies: what the user changes on a returned object (e.g. its Topic, to re-publish it) must not
+                // change the broker's store.
+                foreach (var m in Broker.Retained.List(filter)) byTopic[m.Topic] = MessageCopy.Clone(m);
             }
             return byTopic.Values.ToList();
         }
