@@ -18,7 +18,7 @@ try {
     }
 
     # The bridge: everything under plant/# on the site goes to hq as site1/plant/...; it stops after
-    # two quiet seconds here, so the example ends on its own (drop -TimeoutSeconds to run for good).
+    # two seconds here, so the example ends on its own (drop -TimeoutSeconds to run for good).
     Register-MqttSubscription -Connection $site -Topic 'plant/#' -QoS 1 -TimeoutSeconds 2 |
         ForEach-Object { $_.Topic = "site1/$($_.Topic)"; $_ } |
         Publish-MqttMessage -Connection $hq -PassThru |

@@ -21,7 +21,7 @@ try {
 
     # 2. Tailing: another thread appends a reading every 200 ms; Get-Content -Wait publishes each new line
     #    as it is written, and Select-Object -First ends the tail after five.
-    Set-Content -Path $liveFile -Value @()
+    [System.IO.File]::WriteAllText($liveFile, '')
     $writer = [powershell]::Create()
     $null = $writer.AddScript({
         param($path)

@@ -23,8 +23,26 @@ namespace MqttPS
 
         CancellationToken IShellHost.Stopping => _stop.Token;
 
-        /// <summary>Queue for the protocol trace of this cmdlet's calls; drained into -Verbose while waiting.</summary>
-        protected VerboseQueue Verbose => _verbose ?? (_verbose = new VerboseQueue());
+        /// <summary>Queue for the protocol trace of this cmdlet's calls, drained into -Verbose while waiting; null
+        /// when verbose output is off, so the engine does not format trace lines nobody reads.</summary>
+        protected VerboseQueue Verbose => WantsVerbose ? (_verbose ?? (_verbose = new VerboseQueue())) : null;
+
+        private bool? _wantsVerbose;
+
+        private bool WantsVerbose
+        {
+            get
+            {
+                if (_wantsVerbose == null)
+                {
+                    if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var bound))
+                        _wantsVerbose = bound is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(bound);
+                    else
+                        _wantsVerbose = SessionState.PSVariable.GetValue("VerbosePreference") is ActionPreference preference && preference != ActionPreference.SilentlyContinue;
+                }
+                return _wantsVerbose.Value;
+            }
+        }
 
         private MqttShellSession _session;
 

@@ -103,10 +103,14 @@ namespace MqttPS.Commands
             }
 
             _streaming = Require(() => Session.Subscribe(_connection, request, SubscriptionMode.Stream, format, null, this, Verbose), Topic, "SubscribeFailed");
-            var reason = MessageStreamReader.Read(_streaming, this, Verbose,
-                Count > 0 ? Count : (int?)null,
-                TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null,
-                Emit);
+            StreamEndReason reason;
+            using (_connection.CaptureTrace(Verbose))
+            {
+                reason = MessageStreamReader.Read(_streaming, this, Verbose,
+                    Count > 0 ? Count : (int?)null,
+                    TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null,
+                    Emit);
+            }
             WriteVerbose("Subscription to " + _streaming.Topic + " ended: " + reason + ", " + _streaming.MessagesReceived + " messages received.");
             if (reason == StreamEndReason.ConnectionClosed)
                 WriteError(ErrorRecords.From(new MqttShellException("ConnectionLost", ShellErrorCategory.ConnectionError,
