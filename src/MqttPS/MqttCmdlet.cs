@@ -47,12 +47,30 @@ namespace MqttPS
         private MqttShellSession _session;
 
         /// <summary>The MQTT state of the runspace this cmdlet runs in (connections, subscriptions, brokers).</summary>
-        protected MqttShellSession Session =>
-            _session ?? (_session = MqttShellSession.For(Runspace.DefaultRunspace ?? (object)SessionState, () => new MqttShellSession(new MqttClientAdapterFactory())));
+        protected MqttShellSession Session => _session ?? (_session = SessionFor(Runspace.DefaultRunspace));
+
+        private MqttShellSession SessionFor(Runspace runspace)
+        {
+            if (runspace == null) return MqttShellSession.For(SessionState, () => new MqttShellSession(new MqttClientAdapterFactory()));
+            return MqttShellSession.For(runspace, () =>
+            {
+                var session = new MqttShellSession(new MqttClientAdapterFactory());
+                // Connections and brokers belong to the runspace: close them with it, or their sockets outlive it.
+                runspace.StateChanged += (sender, e) =>
+                {
+                    var state = e.RunspaceStateInfo.State;
+                    if (state == RunspaceState.Closing || state == RunspaceState.Closed || state == RunspaceState.Broken)
+                        session.CloseAll(null);
+                };
+                return session;
+            });
+        }
 
         protected override void StopProcessing()
         {
-            _stop.Cancel();
+            // StopProcessing comes from another thread and may race with Dispose.
+            try { _stop.Cancel(); }
+            catch (ObjectDisposedException) { }
         }
 
         void IShellHost.WriteVerbose(string text)
