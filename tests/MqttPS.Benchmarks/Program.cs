@@ -15,6 +15,8 @@ namespace MqttPS.Benchmarks
         private static readonly IBenchmarkSuite[] Suites =
         {
             new IndexBenchmark(),
+            new CodecBenchmark(),
+            new ClientBenchmark(),
         };
 
         public static int Main(string[] args)

@@ -38,6 +38,30 @@ namespace MqttPS.Core.Broker
                 assigned = true;
             }
 
+            if (ProtocolErrorPolicy.HasControlCharacters(clientId))
+            {
+                if (V5) RefuseConnect(ConnectReasonCode.ClientIdentifierNotValid, "control characters in the client id");
+                else Abort("CONNECT rejected: control characters in the client id");
+                return;
+            }
+            if (ProtocolErrorPolicy.HasControlCharacters(p.Username))
+            {
+                Abort("CONNECT rejected: control characters in the user name");
+                return;
+            }
+            if (p.Will != null)
+            {
+                var willProblem = ProtocolErrorPolicy.HasControlCharacters(p.Will.Topic) ? ConnectReasonCode.MalformedPacket
+                    : V5 && p.Will.HasProperties && p.Will.Properties.ResponseTopic != null && !Topics.MqttTopic.TryValidateTopicName(p.Will.Properties.ResponseTopic, out _)
+                        ? ConnectReasonCode.ProtocolError : ConnectReasonCode.Success;
+                if (willProblem != ConnectReasonCode.Success)
+                {
+                    if (V5) RefuseConnect(willProblem, "invalid will topic or will response topic");
+                    else Abort("CONNECT rejected: invalid will topic");
+                    return;
+                }
+            }
+
             if (props?.AuthenticationMethod != null)
             {
                 // Enhanced authentication is not offered (yet): refuse with the dedicated code [MQTT-4.12.0-4].
@@ -114,7 +138,7 @@ namespace MqttPS.Core.Broker
         /// name, which gets the 3.1.1 return code 1 (what mosquitto does). For 5.0, malformed or invalid fields get
         /// CONNACK with the reason code; errors in the credentials or flags close silently, like mosquitto.
         /// </summary>
-        private ConnAckPacket ConnectErrorResponse(MqttProtocolException e)
+        private ConnAckPacket ConnectErrorResponse(MqttProtocolException e, string invalidStringField)
         {
             var level = ConnectProtocolLevel();
             if (e.ReasonCode == MqttReasonCode.UnsupportedProtocolVersion)
@@ -132,49 +156,11 @@ namespace MqttPS.Core.Broker
                 return new ConnAckPacket { ReasonCode = ConnectReasonCode.UnsupportedProtocolVersion };
             }
             if (level != 5 || !LooksLikeConnect()) return null;
-            if (!ConnectErrorGetsConnAck(e)) return null;
+            var code = ProtocolErrorPolicy.ForConnectError(e, true, invalidStringField);
+            if (!code.HasValue) return null;
             ProtocolVersion = MqttProtocolVersion.V500;
             V5 = true;
-            switch (e.ReasonCode)
-            {
-                case MqttReasonCode.ClientIdentifierNotValid:
-                    return new ConnAckPacket { ReasonCode = ConnectReasonCode.ClientIdentifierNotValid };
-                case MqttReasonCode.ProtocolError:
-                    return new ConnAckPacket { ReasonCode = ConnectReasonCode.ProtocolError };
-                case MqttReasonCode.PacketTooLarge:
-                    return new ConnAckPacket { ReasonCode = ConnectReasonCode.PacketTooLarge };
-                case MqttReasonCode.TopicNameInvalid:
-                case MqttReasonCode.MalformedPacket:
-                default:
-                    return new ConnAckPacket { ReasonCode = ConnectReasonCode.MalformedPacket };
-            }
-        }
-
-        /// <summary>Which CONNECT errors mosquitto answers with a CONNACK (properties, client id, will) and which it
-        /// answers by closing (user name, password, flag bits, fixed header).</summary>
-        private static bool ConnectErrorGetsConnAck(MqttProtocolException e)
-        {
-            var spec = e.SpecReference ?? string.Empty;
-            switch (spec)
-            {
-                case "MQTT-3.1.2-3":   // reserved flag
-                case "MQTT-3.1.2-12":  // will QoS 3
-                case "MQTT-3.1.2-17":  // user name flag without user name
-                case "MQTT-3.1.2-19":  // password flag without password
-                case "MQTT-3.1.3-11":  // user name not UTF-8
-                case "MQTT-3.1.3-12":
-                case "MQTT-1.5.4-1":
-                case "MQTT-1.5.4-2":
-                case "MQTT-1.5.4-3":
-                case "MQTT-1.5.5-1":   // remaining length encoding
-                case "MQTT-2.1.3-1":
-                    return e.ReasonCode == MqttReasonCode.ClientIdentifierNotValid || e.ReasonCode == MqttReasonCode.TopicNameInvalid;
-            }
-            var text = e.Message ?? string.Empty;
-            if (text.IndexOf("user name", StringComparison.OrdinalIgnoreCase) >= 0 || text.IndexOf("username", StringComparison.OrdinalIgnoreCase) >= 0 ||
-                text.IndexOf("password", StringComparison.OrdinalIgnoreCase) >= 0 || text.IndexOf("remaining length", StringComparison.OrdinalIgnoreCase) >= 0)
-                return false;
-            return true;
+            return new ConnAckPacket { ReasonCode = code.Value };
         }
 
         private bool LooksLikeConnect() => _firstBytes != null && _firstBytesCount > 0 && (_firstBytes[0] & 0xF0) == 0x10;

@@ -135,21 +135,32 @@ namespace MqttPS.Core.Broker
                 _decoder.Commit(n);
                 _broker.Counters.AddBytesReceived(n);
                 LastReceivedMilliseconds = MonotonicClock.NowMilliseconds;
-                try
+                while (!IsClosing)
                 {
-                    while (!IsClosing && _decoder.TryDecode(out var packet))
+                    MqttPacket packet;
+                    try
                     {
-                        PacketsReceived++;
-                        _broker.Counters.AddMessageReceived();
+                        if (!_decoder.TryDecode(out packet)) break;
+                    }
+                    catch (MqttProtocolException e)
+                    {
+                        // Keep reading (and ignoring) until the peer closes or the close times out: closing a
+                        // socket with unread input sends a reset, which can destroy the DISCONNECT just queued.
+                        HandleDecoderError(e);
+                        break;
+                    }
+                    PacketsReceived++;
+                    _broker.Counters.AddMessageReceived();
+                    try
+                    {
                         if (packet is ConnectPacket connect) await HandleConnectAsync(connect).ConfigureAwait(false);
                         else HandlePacket(packet);
                     }
-                }
-                catch (MqttProtocolException e)
-                {
-                    // Keep reading (and ignoring) until the peer closes or the close times out: closing a socket
-                    // with unread input sends a reset, which can destroy the DISCONNECT we just queued.
-                    HandleProtocolError(e);
+                    catch (MqttProtocolException e)
+                    {
+                        HandleViolation(e, ProtocolErrorPolicy.ForHandlerError(e));
+                        break;
+                    }
                 }
                 // Backpressure: while this client does not read what it asked for, stop reading what it sends.
                 if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
@@ -157,22 +168,64 @@ namespace MqttPS.Core.Broker
             }
         }
 
-        private void HandleProtocolError(MqttProtocolException e)
+        /// <summary>The decoder rejected the next packet: find out which packet it was and answer per policy.</summary>
+        private void HandleDecoderError(MqttProtocolException e)
+        {
+            // The decoder keeps a rejected packet at the front of its buffer; the free space it hands out starts
+            // right after the buffered bytes, so the packet's first bytes are just before that.
+            var free = _decoder.GetReceiveBuffer(1);
+            var start = free.Offset - _decoder.BufferedBytes;
+            byte firstByte = 0;
+            var lengthValid = false;
+            long remainingLength = 0;
+            if (_decoder.BufferedBytes > 0 && start >= 0)
+            {
+                firstByte = free.Array[start];
+                long multiplier = 1;
+                for (var i = 1; i <= 4 && start + i < free.Offset; i++)
+                {
+                    var b = free.Array[start + i];
+                    remainingLength += (b & 0x7F) * multiplier;
+                    multiplier *= 128;
+                    if ((b & 0x80) == 0) { lengthValid = true; break; }
+                }
+            }
+            if (!IsConnected)
+            {
+                string badField = null;
+                if (lengthValid && (firstByte & 0xF0) == 0x10)
+                    badField = ConnectFieldLocator.FindInvalidStringField(free.Array, start, free.Offset - start);
+                // A CONNECT with wrong fixed-header flags is not answered at all.
+                HandleConnectError(e, lengthValid && firstByte == 0x10, badField);
+                return;
+            }
+            HandleViolation(e, V5 ? ProtocolErrorPolicy.ForDecoderError(e, firstByte, lengthValid, remainingLength) : null);
+        }
+
+        /// <summary>Closes after a protocol violation; 5.0 clients first get DISCONNECT with <paramref name="reason"/>
+        /// unless it is null.</summary>
+        private void HandleViolation(MqttProtocolException e, MqttReasonCode? reason)
         {
             _closeReason = "protocol error: " + e.Message;
             _broker.Counters.AddProtocolError();
             if (!IsConnected)
             {
-                var connAck = ConnectErrorResponse(e);
-                if (connAck != null)
-                {
-                    Send(connAck);
-                    CloseAfterFlush();
-                }
-                else Abort(_closeReason);
+                HandleConnectError(e, true, null);
                 return;
             }
-            if (V5) CloseWithReason((DisconnectReasonCode)(byte)e.ReasonCode, _closeReason);
+            if (V5 && reason.HasValue) CloseWithReason((DisconnectReasonCode)(byte)reason.Value, _closeReason);
+            else Abort(_closeReason);
+        }
+
+        private void HandleConnectError(MqttProtocolException e, bool lengthValid, string invalidStringField)
+        {
+            _closeReason = "CONNECT rejected: " + e.Message;
+            var connAck = lengthValid ? ConnectErrorResponse(e, invalidStringField) : null;
+            if (connAck != null)
+            {
+                Send(connAck);
+                CloseAfterFlush();
+            }
             else Abort(_closeReason);
         }
 
@@ -204,9 +257,16 @@ namespace MqttPS.Core.Broker
         private void HandlePublish(PublishPacket p)
         {
             var topic = p.Topic;
-            if (V5 && p.HasProperties && p.Properties.TopicAlias.HasValue) topic = _aliases.ResolveInbound(p.Topic, p.Properties.TopicAlias);
-            else if (string.IsNullOrEmpty(topic))
-                throw new MqttProtocolException(V5 ? MqttReasonCode.ProtocolError : MqttReasonCode.MalformedPacket, "MQTT-3.3.2-1", "PUBLISH without a topic name");
+            if (V5 && p.HasProperties)
+            {
+                if (p.Properties.HasSubscriptionIdentifiers)
+                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.3.4-6", "a PUBLISH from a client must not carry a Subscription Identifier");
+                if (p.Properties.TopicAlias.HasValue) topic = _aliases.ResolveInbound(p.Topic, p.Properties.TopicAlias);
+            }
+            if (string.IsNullOrEmpty(topic))
+                throw new MqttProtocolException(MqttReasonCode.MalformedPacket, "MQTT-3.3.2-1", "PUBLISH without a topic name");
+            if (ProtocolErrorPolicy.HasControlCharacters(topic))
+                throw new MqttProtocolException(MqttReasonCode.MalformedPacket, null, "control characters in the topic name (section 1.5.4)");
             var authorized = _broker.Authorizer.CanPublish(Identity, topic);
             if (!authorized) _broker.OnMessageDropped(ClientId, null, "not authorized to publish to '" + topic + "'", topic);
             var now = MonotonicClock.NowMilliseconds;
@@ -310,8 +370,9 @@ namespace MqttPS.Core.Broker
             {
                 if (!session.InflightOut.TryGetValue(p.PacketId, out var m))
                 {
-                    // Unknown id: release it anyway, so a client stuck on a lost PUBREL can finish (mosquitto does).
-                    Send(new PubRelPacket { PacketId = p.PacketId });
+                    // Unknown id: release it anyway, so a client stuck on a lost PUBREL can finish (mosquitto does),
+                    // unless the client refused the message.
+                    if (p.ReasonCodeValue < 0x80) Send(new PubRelPacket { PacketId = p.PacketId });
                     return;
                 }
                 if (m.Delivery.QoS != MqttQualityOfService.ExactlyOnce)
@@ -352,6 +413,8 @@ namespace MqttPS.Core.Broker
             foreach (var s in p.Subscriptions)
             {
                 var filter = s.TopicFilter;
+                if (ProtocolErrorPolicy.HasControlCharacters(filter))
+                    throw new MqttProtocolException(MqttReasonCode.MalformedPacket, null, "control characters in the topic filter (section 1.5.4)");
                 string shareName = null, matchFilter = filter;
                 if (filter.StartsWith("$share/", StringComparison.Ordinal))
                 {
@@ -397,6 +460,8 @@ namespace MqttPS.Core.Broker
             var ack = new UnsubAckPacket { PacketId = p.PacketId };
             foreach (var filter in p.TopicFilters)
             {
+                if (ProtocolErrorPolicy.HasControlCharacters(filter) || !MqttTopic.TryValidateTopicFilter(filter, out _))
+                    throw new MqttProtocolException(MqttReasonCode.MalformedPacket, "MQTT-3.10.3-1", "invalid topic filter '" + filter + "' in UNSUBSCRIBE");
                 var removed = _broker.RemoveSubscription(Session, filter);
                 ack.ReasonCodes.Add(removed ? UnsubAckReasonCode.Success : UnsubAckReasonCode.NoSubscriptionExisted);
             }

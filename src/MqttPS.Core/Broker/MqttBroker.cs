@@ -291,6 +291,8 @@ namespace MqttPS.Core.Broker
                 var subscription = matches[i] as Subscription ?? ((SharedSubscriptionGroup)matches[i]).PickNext(message.SenderClientId);
                 if (subscription == null) continue;
                 var session = subscription.Session;
+                // A match counts (no 0x10 No matching subscribers) even when No Local then skips it, as in mosquitto.
+                delivered++;
                 // No Local: not back to the publisher's own subscription [MQTT-3.8.3-3].
                 if (subscription.NoLocal && message.SenderClientId != null && message.SenderClientId == session.ClientId) continue;
                 if (!(Authorizer is AllowAllAuthorizer))
@@ -302,7 +304,6 @@ namespace MqttPS.Core.Broker
                 // Live messages carry RETAIN=0 unless the subscription asked for Retain As Published [MQTT-3.3.1-12/13].
                 var retain = subscription.RetainAsPublished && message.Retain;
                 lock (session) session.Deliver(new QueuedMessage(message, qos, retain, subscription.SubscriptionIdentifier));
-                delivered++;
             }
             matches.Clear();
             if (EventRaised != null)

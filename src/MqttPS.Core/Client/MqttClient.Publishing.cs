@@ -14,6 +14,9 @@ namespace MqttPS.Core.Client
         private static readonly Task<MqttPublishResult> QoS0SentTask = Task.FromResult(MqttPublishResult.QoS0Sent);
         private readonly Dictionary<ushort, OutgoingPublish> _outgoing = new Dictionary<ushort, OutgoingPublish>();
         private readonly Queue<OfflinePublish> _offline = new Queue<OfflinePublish>();
+        private readonly LinkedList<OutgoingPublish> _awaitingWindow = new LinkedList<OutgoingPublish>();
+        private int _windowCapacity = 65535;
+        private int _inFlightCount;
         private long _publishSequence;
 
         /// <summary>
@@ -68,7 +71,9 @@ namespace MqttPS.Core.Client
             var packet = CreatePublishPacket(message, connection.Version);
             if (limits.MaximumPacketSize > 0)
             {
+                if (packet.QoS != MqttQualityOfService.AtMostOnce) packet.PacketId = 1; // the size needs an identifier; the real one comes later
                 var size = MqttPacketEncoder.GetEncodedLength(packet, connection.Version) + (connection.Writer.TopicAliases != null ? 3 : 0);
+                packet.PacketId = 0;
                 if (size > limits.MaximumPacketSize)
                     throw new MqttProtocolException(MqttReasonCode.PacketTooLarge, "MQTT-3.1.2-24", "The publish to '" + message.Topic + "' encodes to " + size +
                         " bytes but the broker at " + Address + " accepts packets of at most " + limits.MaximumPacketSize + " bytes.");
@@ -91,30 +96,80 @@ namespace MqttPS.Core.Client
 
         private async Task<MqttPublishResult> PublishAcknowledgedAsync(PublishPacket packet, CancellationToken cancellationToken)
         {
-            await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
-            OutgoingPublish pending;
-            try
+            var pending = new OutgoingPublish(packet, Interlocked.Increment(ref _publishSequence));
+            bool waiting;
+            lock (_sessionLock)
             {
-                packet.PacketId = _packetIds.Allocate();
-                pending = new OutgoingPublish(packet, Interlocked.Increment(ref _publishSequence));
-                lock (_sessionLock) _outgoing[packet.PacketId] = pending;
+                waiting = _inFlightCount >= _windowCapacity || _awaitingWindow.Count > 0;
+                if (waiting) _awaitingWindow.AddLast(pending);
+                else StartInFlight(pending);
             }
-            catch
-            {
-                _window.Release();
-                throw;
-            }
-            var connection = _connection;
-            if (connection != null) SendPublish(connection, pending);
-            else
+            if (_connection == null)
             {
                 bool willResend;
                 lock (_stateLock) willResend = !_reconnectTask.IsCompleted || (_options.AutoReconnect && !_userDisconnected && Volatile.Read(ref _disposed) == 0);
-                if (!willResend) CompleteOutgoing(packet.PacketId, null, new MqttConnectionLostException("The connection to " + Address + " closed before the publish was sent."));
+                if (!willResend) AbandonOutgoing(pending, new MqttConnectionLostException("The connection to " + Address + " closed before the publish was sent."));
             }
-            var result = await pending.Completion.Task.ConfigureAwait(false);
+            if (waiting && cancellationToken.CanBeCanceled)
+            {
+                using (cancellationToken.Register(() => CancelAwaitingWindow(pending)))
+                    return CheckResult(packet, await pending.Completion.Task.ConfigureAwait(false));
+            }
+            return CheckResult(packet, await pending.Completion.Task.ConfigureAwait(false));
+        }
+
+        private void AbandonOutgoing(OutgoingPublish pending, Exception failure)
+        {
+            lock (_sessionLock)
+            {
+                if (!_awaitingWindow.Remove(pending))
+                {
+                    var id = pending.Packet.PacketId;
+                    if (id == 0 || !_outgoing.TryGetValue(id, out var registered) || registered != pending) return;
+                    _outgoing.Remove(id);
+                    _packetIds.Release(id);
+                    _inFlightCount--;
+                }
+            }
+            pending.Completion.TrySetException(failure);
+        }
+
+        private static MqttPublishResult CheckResult(PublishPacket packet, MqttPublishResult result)
+        {
             if (!result.IsSuccess) throw new MqttPublishException(packet.Topic, result);
             return result;
+        }
+
+        private void CancelAwaitingWindow(OutgoingPublish pending)
+        {
+            bool removed;
+            lock (_sessionLock) removed = _awaitingWindow.Remove(pending);
+            if (removed) pending.Completion.TrySetCanceled();
+        }
+
+        /// <summary>
+        /// Takes a window slot and an identifier and sends, all under the session lock: publishes that waited for the
+        /// window go out in the order they were made, whichever thread frees the slot. Caller holds _sessionLock.
+        /// </summary>
+        private void StartInFlight(OutgoingPublish pending)
+        {
+            _inFlightCount++;
+            pending.Packet.PacketId = _packetIds.Allocate();
+            _outgoing[pending.Packet.PacketId] = pending;
+            var connection = _connection;
+            if (connection != null) SendPublish(connection, pending);
+            // Otherwise it is sent by ResumeSession after the reconnect, or failed by FailSession.
+        }
+
+        /// <summary>Starts waiting publishes while the window has room. Caller holds _sessionLock.</summary>
+        private void PumpWindow()
+        {
+            while (_inFlightCount < _windowCapacity && _awaitingWindow.Count > 0)
+            {
+                var next = _awaitingWindow.First.Value;
+                _awaitingWindow.RemoveFirst();
+                StartInFlight(next);
+            }
         }
 
         private void SendPublish(MqttClientConnection connection, OutgoingPublish pending)
@@ -169,9 +224,10 @@ namespace MqttPS.Core.Client
             {
                 if (!_outgoing.TryGetValue(packetId, out pending)) return;
                 _outgoing.Remove(packetId);
+                _packetIds.Release(packetId);
+                _inFlightCount--;
+                PumpWindow();
             }
-            _packetIds.Release(packetId);
-            _window.Release();
             if (failure != null) pending.Completion.TrySetException(failure);
             else pending.Completion.TrySetResult(result);
         }
@@ -249,19 +305,26 @@ namespace MqttPS.Core.Client
             {
                 if (!sessionPresent)
                 {
+                    bool released;
                     lock (pending)
                     {
-                        if (pending.AwaitingPubComp)
-                        {
-                            // The broker had taken the message over at PUBREC; with its session gone there is nothing to release.
-                            CompleteOutgoing(pending.Packet.PacketId, new MqttPublishResult(pending.Packet.PacketId, pending.PubRecReasonCode, null, null), null);
-                            continue;
-                        }
+                        released = pending.AwaitingPubComp;
                         // A new session: the message is published afresh, not as a duplicate.
-                        pending.SentOnce = false;
+                        if (!released) pending.SentOnce = false;
+                    }
+                    if (released)
+                    {
+                        // The broker had taken the message over at PUBREC; with its session gone there is nothing to release.
+                        CompleteOutgoing(pending.Packet.PacketId, new MqttPublishResult(pending.Packet.PacketId, pending.PubRecReasonCode, null, null), null);
+                        continue;
                     }
                 }
                 SendPublish(connection, pending);
+            }
+            lock (_sessionLock)
+            {
+                _windowCapacity = connection.ConnectResult.ReceiveMaximum;
+                PumpWindow();
             }
 
             while (true)
@@ -302,16 +365,15 @@ namespace MqttPS.Core.Client
             lock (_sessionLock)
             {
                 inFlight = new List<OutgoingPublish>(_outgoing.Values);
+                foreach (var pending in inFlight) _packetIds.Release(pending.Packet.PacketId);
                 _outgoing.Clear();
+                _inFlightCount = 0;
+                inFlight.AddRange(_awaitingWindow);
+                _awaitingWindow.Clear();
                 offline = new List<OfflinePublish>(_offline);
                 _offline.Clear();
             }
-            foreach (var pending in inFlight)
-            {
-                _packetIds.Release(pending.Packet.PacketId);
-                _window.Release();
-                pending.Completion.TrySetException(failure);
-            }
+            foreach (var pending in inFlight) pending.Completion.TrySetException(failure);
             foreach (var queued in offline) queued.Completion.TrySetException(failure);
             _receiveQueue.Complete();
         }

@@ -40,6 +40,7 @@ namespace MqttPS.Core.Client
                             serverReason = disconnect.ReasonCode;
                             serverReasonString = disconnect.HasProperties ? disconnect.Properties.ReasonString : null;
                             Log("<- DISCONNECT " + disconnect.ReasonCode + (serverReasonString != null ? " " + serverReasonString : ""));
+                            connection.ReceiveLoopEnded();
                             OnConnectionLost(connection, null, serverReason, serverReasonString);
                             return;
                         }
@@ -72,6 +73,11 @@ namespace MqttPS.Core.Client
             catch (Exception e)
             {
                 failure = e;
+            }
+            finally
+            {
+                // Only this loop reads into the decoder's pooled buffer, so only it may give the buffer back.
+                connection.ReceiveLoopEnded();
             }
             if (!connection.IsClosed) OnConnectionLost(connection, failure, null, null);
         }

@@ -30,7 +30,6 @@ namespace MqttPS.Core.Client
         private readonly CancellationTokenSource _lifetime = new CancellationTokenSource();
         private readonly Random _jitter = new Random();
         private readonly PacketIdentifierPool _packetIds = new PacketIdentifierPool();
-        private readonly InFlightWindow _window = new InFlightWindow(65535);
         private readonly AsyncBoundedQueue<MqttMessage> _receiveQueue;
 
         private volatile MqttClientConnection _connection;
@@ -82,7 +81,7 @@ namespace MqttPS.Core.Client
         {
             get
             {
-                lock (_sessionLock) return _outgoing.Count + _offline.Count;
+                lock (_sessionLock) return _outgoing.Count + _awaitingWindow.Count + _offline.Count;
             }
         }
 
@@ -212,6 +211,7 @@ namespace MqttPS.Core.Client
             // Encoded before any socket exists: invalid options (bad will topic, oversized fields) fail as themselves.
             var connectBytes = MqttPacketEncoder.Encode(connect, version);
             Stream stream = null;
+            MqttPacketDecoder decoder = null;
             var stage = "TCP connection";
             using (var timeout = new CancellationTokenSource(_options.ConnectTimeout))
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _lifetime.Token))
@@ -221,7 +221,7 @@ namespace MqttPS.Core.Client
                     Log("connecting to " + Address + " with " + Describe(version) + " as '" + _clientId + "'");
                     stream = await MqttTransportConnector.ConnectAsync(Address, _options.Tls, linked.Token).ConfigureAwait(false);
                     stage = "CONNACK";
-                    var decoder = new MqttPacketDecoder(version, _options.MaximumPacketSize);
+                    decoder = new MqttPacketDecoder(version, _options.MaximumPacketSize);
                     ConnAckPacket connAck;
                     var abortStream = stream;
                     using (linked.Token.Register(() => abortStream.Dispose()))
@@ -237,6 +237,7 @@ namespace MqttPS.Core.Client
                 catch (Exception e)
                 {
                     stream?.Dispose();
+                    decoder?.Dispose();
                     if (_lifetime.IsCancellationRequested) throw new ObjectDisposedException(nameof(MqttClient), "The MQTT client was disposed while connecting.");
                     if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException("Connecting to " + Address + " was cancelled.", e, cancellationToken);
                     if (timeout.IsCancellationRequested)
@@ -398,7 +399,6 @@ namespace MqttPS.Core.Client
                 // [MQTT-3.2.2-5]: the broker has no session, so neither may we: forget incoming QoS 2 state.
                 lock (_sessionLock) _incomingQoS2.Clear();
             }
-            _window.SetCapacity(result.ReceiveMaximum);
 
             lock (_stateLock)
             {
@@ -607,7 +607,6 @@ namespace MqttPS.Core.Client
             var disposed = new ObjectDisposedException(nameof(MqttClient), "The MQTT client was disposed.");
             FailRequests(disposed);
             FailSession(disposed);
-            _window.Fail(disposed);
             if (connection != null)
                 RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Disconnected) { Reason = "client disposed", ClientInitiated = true });
         }

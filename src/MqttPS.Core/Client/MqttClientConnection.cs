@@ -38,6 +38,14 @@ namespace MqttPS.Core.Client
         /// <summary>The receive loop waits for room in the receive queue (back-pressure): the link is not dead, we are not reading.</summary>
         public volatile bool ReceiveBlocked;
 
+        /// <summary>Called by the receive loop when it ends: the decoder goes back to the pool.</summary>
+        public void ReceiveLoopEnded()
+        {
+            if (Interlocked.Exchange(ref _decoderReleased, 1) == 0) Decoder.Dispose();
+        }
+
+        private int _decoderReleased;
+
         public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
         /// <summary>Closes the socket and stops the loops; true only for the first caller.</summary>

@@ -1,3 +1,5 @@
+using MqttPS.Core.Topics;
+
 namespace MqttPS.Core.Protocol
 {
     /// <summary>CONNECT (section 3.1). Encoded with the packet's own <see cref="ConnectPacket.ProtocolVersion"/>.</summary>
@@ -95,38 +97,37 @@ namespace MqttPS.Core.Protocol
             if (packet.Password != null) output.WriteBinaryData(packet.Password);
         }
 
-        public static ConnectPacket Read(ref MqttPacketReader reader)
+        /// <remarks>
+        /// Which errors get a CONNACK follows mosquitto: failures before the protocol version is known, in the
+        /// connect flags and in user name / password close the connection silently
+        /// (<see cref="MqttProtocolException.SuppressReply"/>); a bad client identifier is 0x85 Client
+        /// Identifier not valid; everything else is answered with its reason code.
+        /// </remarks>
+        public static ConnectPacket Read(ref MqttPacketReader reader, byte firstByte, MqttDecodeRole role)
         {
             var packet = new ConnectPacket();
-            var version = ReadProtocolVersion(ref reader, out var isBridge);
+            MqttProtocolVersion version;
+            bool isBridge;
+            try
+            {
+                version = ReadProtocolVersion(ref reader, out isBridge);
+            }
+            catch (MqttProtocolException exception) when (exception.ReasonCode != MqttReasonCode.UnsupportedProtocolVersion)
+            {
+                throw MqttFixedHeader.Silent(exception);
+            }
             packet.ProtocolVersion = version;
             packet.IsBridge = isBridge;
+            var v31 = version == MqttProtocolVersion.V310;
+            if (!v31) MqttFixedHeader.ValidateConnectFlags(firstByte);
 
-            var flags = reader.ReadByte("connect flags");
-            if ((flags & ReservedFlag) != 0)
-                throw MqttProtocolErrors.Malformed("MQTT-3.1.2-3", "the reserved bit 0 of the CONNECT flags must be 0");
-            var willFlag = (flags & WillFlag) != 0;
-            var willQoS = (flags & WillQoSMask) >> 3;
-            var willRetain = (flags & WillRetainFlag) != 0;
-            var usernameFlag = (flags & UsernameFlag) != 0;
-            var passwordFlag = (flags & PasswordFlag) != 0;
-            if (!willFlag && willQoS != 0)
-                throw MqttProtocolErrors.Malformed("MQTT-3.1.2-11", "the will QoS must be 0 when the will flag is 0");
-            if (!willFlag && willRetain)
-                throw MqttProtocolErrors.Malformed("MQTT-3.1.2-13", "will retain must be 0 when the will flag is 0");
-            if (willQoS == 3)
-                throw MqttProtocolErrors.Malformed("MQTT-3.1.2-12", "the will QoS must not be 3");
-            if (passwordFlag && !usernameFlag && version != MqttProtocolVersion.V500)
-            {
-                throw MqttProtocolErrors.ProtocolError("MQTT-3.1.2-22",
-                    "MQTT " + VersionName(version) + " does not allow the password flag without the user name flag");
-            }
+            var flags = ReadConnectFlags(ref reader, version);
             packet.CleanStart = (flags & CleanStartFlag) != 0;
             packet.KeepAliveSeconds = reader.ReadUInt16("keep alive");
 
             if (version == MqttProtocolVersion.V500)
             {
-                var properties = MqttPropertyCodec.Read(ref reader, (int)MqttPacketType.Connect);
+                var properties = MqttPropertyCodec.Read(ref reader, (int)MqttPacketType.Connect, role);
                 if (properties != null)
                 {
                     CheckAuthenticationMethod(properties, "CONNECT");
@@ -135,14 +136,28 @@ namespace MqttPS.Core.Protocol
             }
 
             // The client identifier may be empty [MQTT-3.1.3-6]; whether to assign one is the server's choice.
-            packet.ClientId = reader.ReadString("client identifier");
-
-            if (willFlag)
+            // A present but invalid one is answered with 0x85 [MQTT-3.1.3-4] (mosquitto does the same).
+            var clientIdLength = reader.ReadStringLength("client identifier");
+            try
             {
-                var will = new MqttWillMessage { QoS = (MqttQualityOfService)willQoS, Retain = willRetain };
+                packet.ClientId = reader.DecodeString(clientIdLength);
+            }
+            catch (MqttProtocolException exception)
+            {
+                throw MqttProtocolErrors.Create(MqttReasonCode.ClientIdentifierNotValid, exception.SpecReference ?? "MQTT-3.1.3-4",
+                    "invalid client identifier: " + exception.Message);
+            }
+
+            if ((flags & WillFlag) != 0)
+            {
+                var will = new MqttWillMessage
+                {
+                    QoS = (MqttQualityOfService)((flags & WillQoSMask) >> 3),
+                    Retain = (flags & WillRetainFlag) != 0,
+                };
                 if (version == MqttProtocolVersion.V500)
                 {
-                    var willProperties = MqttPropertyCodec.Read(ref reader, MqttPropertyRules.WillContext);
+                    var willProperties = MqttPropertyCodec.Read(ref reader, MqttPropertyRules.WillContext, role);
                     if (willProperties != null) will.Properties = willProperties;
                 }
                 will.Topic = reader.ReadString("will topic");
@@ -151,11 +166,17 @@ namespace MqttPS.Core.Protocol
                 packet.Will = will;
             }
 
-            // MQTT 3.1 clients are known to set the user name / password flag and send nothing; mosquitto
-            // tolerates it for 3.1 only, and so do we.
-            var lenientV31 = version == MqttProtocolVersion.V310;
-            if (usernameFlag && !(lenientV31 && reader.EndOfData)) packet.Username = reader.ReadString("user name");
-            if (passwordFlag && !(lenientV31 && reader.EndOfData)) packet.Password = reader.ReadBinaryData("password");
+            try
+            {
+                // MQTT 3.1 clients are known to set the user name / password flag and send nothing; mosquitto
+                // tolerates it for 3.1 only, and so do we.
+                if ((flags & UsernameFlag) != 0 && !(v31 && reader.EndOfData)) packet.Username = reader.ReadString("user name");
+                if ((flags & PasswordFlag) != 0 && !(v31 && reader.EndOfData)) packet.Password = reader.ReadBinaryData("password");
+            }
+            catch (MqttProtocolException exception)
+            {
+                throw MqttFixedHeader.Silent(exception);
+            }
 
             if (!reader.EndOfData)
             {
@@ -164,6 +185,30 @@ namespace MqttPS.Core.Protocol
             }
             return packet;
         }
+
+        private static byte ReadConnectFlags(ref MqttPacketReader reader, MqttProtocolVersion version)
+        {
+            var flags = reader.ReadByte("connect flags");
+            var willFlag = (flags & WillFlag) != 0;
+            var willQoS = (flags & WillQoSMask) >> 3;
+            // MQTT 3.1 had no reserved-bit rule; mosquitto ignores the bit there.
+            if ((flags & ReservedFlag) != 0 && version != MqttProtocolVersion.V310)
+                throw FlagError(MqttProtocolErrors.Malformed("MQTT-3.1.2-3", "the reserved bit 0 of the CONNECT flags must be 0"));
+            if (!willFlag && willQoS != 0)
+                throw FlagError(MqttProtocolErrors.Malformed("MQTT-3.1.2-11", "the will QoS must be 0 when the will flag is 0"));
+            if (!willFlag && (flags & WillRetainFlag) != 0)
+                throw FlagError(MqttProtocolErrors.Malformed("MQTT-3.1.2-13", "will retain must be 0 when the will flag is 0"));
+            if (willQoS == 3)
+                throw FlagError(MqttProtocolErrors.Malformed("MQTT-3.1.2-12", "the will QoS must not be 3"));
+            if ((flags & PasswordFlag) != 0 && (flags & UsernameFlag) == 0 && version != MqttProtocolVersion.V500)
+            {
+                throw FlagError(MqttProtocolErrors.ProtocolError("MQTT-3.1.2-22",
+                    "MQTT " + VersionName(version) + " does not allow the password flag without the user name flag"));
+            }
+            return flags;
+        }
+
+        private static MqttProtocolException FlagError(MqttProtocolException exception) => MqttFixedHeader.Silent(exception);
 
         /// <summary>
         /// Reads protocol name and level. An unknown name is a Protocol Error (the server may close without
@@ -205,15 +250,11 @@ namespace MqttPS.Core.Protocol
             }
         }
 
+        /// <summary>The will topic must be a valid topic name (0x90 Topic Name invalid, which CONNACK names for it).</summary>
         private static void ValidateWillTopic(string topic)
         {
-            if (string.IsNullOrEmpty(topic))
-                throw MqttProtocolErrors.Create(MqttReasonCode.TopicNameInvalid, "MQTT-4.7.3-1", "the will topic must not be empty");
-            if (MqttTopicSyntax.HasWildcards(topic))
-            {
-                throw MqttProtocolErrors.Create(MqttReasonCode.TopicNameInvalid, "MQTT-3.1.3-11",
-                    "the will topic must be a topic name without wildcard characters: '" + topic + "'");
-            }
+            if (!MqttTopic.Check(topic ?? string.Empty, false, out var specReference, out var message))
+                throw MqttProtocolErrors.Create(MqttReasonCode.TopicNameInvalid, specReference, "invalid will topic: " + message);
         }
 
         private static int BinaryLength(byte[] data, string what)

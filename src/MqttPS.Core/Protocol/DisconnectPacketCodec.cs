@@ -42,9 +42,9 @@ namespace MqttPS.Core.Protocol
                 return packet;
             }
             if (reader.EndOfData) return packet;
-            var code = reader.ReadByte("reason code");
-            MqttReasonCodeTables.Check(MqttReasonCodeTables.Disconnect, code, MqttPacketType.Disconnect);
-            packet.ReasonCode = (DisconnectReasonCode)code;
+            // Any reason code is accepted: the connection closes either way, and refusing an unknown one
+            // would only add a DISCONNECT the peer no longer reads (mosquitto just closes too).
+            packet.ReasonCode = (DisconnectReasonCode)reader.ReadByte("reason code");
             if (!reader.EndOfData)
             {
                 var properties = MqttPropertyCodec.Read(ref reader, (int)MqttPacketType.Disconnect);

@@ -38,6 +38,7 @@ namespace MqttPS.Core.Protocol
         {
             _pool = pool ?? throw new ArgumentNullException(nameof(pool));
             ProtocolVersion = version;
+            IsServer = version == null;
             MaximumPacketSize = maximumPacketSize;
             _buffer = _pool.Rent(DefaultBufferSize);
         }
@@ -48,6 +49,15 @@ namespace MqttPS.Core.Protocol
         /// out malformed, so the server knows which CONNACK form to answer with).
         /// </summary>
         public MqttProtocolVersion? ProtocolVersion { get; set; }
+
+        /// <summary>
+        /// True when decoding what a client sends to a server (the default when constructed without a version):
+        /// CONNACK, SUBACK, UNSUBACK and PINGRESP are then Protocol Errors, a PUBLISH must not carry a
+        /// Subscription Identifier, and strings with control characters or non-characters are Malformed (as
+        /// mosquitto treats them). False: decoding what a server sends to a client (CONNECT, SUBSCRIBE,
+        /// UNSUBSCRIBE and PINGREQ are Protocol Errors).
+        /// </summary>
+        public bool IsServer { get; set; }
 
         /// <summary>Largest accepted packet in bytes, fixed header included; 0 means the protocol maximum.</summary>
         public uint MaximumPacketSize { get; set; }
@@ -122,10 +132,11 @@ namespace MqttPS.Core.Protocol
                 return false;
             }
             var firstByte = buffer[_start];
-            MqttFixedHeader.ValidateFirstByte(firstByte, ProtocolVersion);
-
-            var headerSize = VariableByteInteger.TryRead(buffer, _start + 1, _end, out var remainingLength);
+            MqttFixedHeader.ValidateType(firstByte, ProtocolVersion);
+            var headerSize = MqttFixedHeader.ReadRemainingLength(buffer, _start + 1, _end, out var remainingLength);
             if (headerSize == 0) return false;
+            var role = IsServer ? MqttDecodeRole.Server : MqttDecodeRole.Client;
+            MqttFixedHeader.ValidateFirstByte(firstByte, ProtocolVersion, role);
             var packetSize = 1L + headerSize + remainingLength;
             if (MaximumPacketSize != 0 && packetSize > MaximumPacketSize)
             {
@@ -140,7 +151,7 @@ namespace MqttPS.Core.Protocol
 
             var bodyOffset = _start + 1 + headerSize;
             if (ProtocolVersion == null) PeekConnectVersion(buffer, bodyOffset, (int)remainingLength);
-            packet = MqttPacketParser.ParseBody(firstByte, buffer, bodyOffset, (int)remainingLength, ProtocolVersion);
+            packet = MqttPacketParser.ParseBody(firstByte, buffer, bodyOffset, (int)remainingLength, ProtocolVersion, role);
 
             _start += (int)packetSize;
             _pendingPacketSize = 0;

@@ -9,13 +9,16 @@ namespace MqttPS.Core.Protocol
     {
         private readonly byte[] _buffer;
         private readonly int _end;
+        private readonly bool _strictStrings;
         private int _position;
 
-        public MqttPacketReader(byte[] buffer, int offset, int count)
+        /// <param name="strictStrings">Also refuse control characters and non-characters in strings (server side).</param>
+        public MqttPacketReader(byte[] buffer, int offset, int count, bool strictStrings = false)
         {
             _buffer = buffer;
             _position = offset;
             _end = offset + count;
+            _strictStrings = strictStrings;
         }
 
         public int Position => _position;
@@ -60,11 +63,20 @@ namespace MqttPS.Core.Protocol
         }
 
         /// <summary>UTF-8 Encoded String (section 1.5.4), validated.</summary>
-        public string ReadString(string what)
+        public string ReadString(string what) => DecodeString(ReadStringLength(what));
+
+        /// <summary>Reads a string's length prefix and checks that the string fits in the packet.</summary>
+        public int ReadStringLength(string what)
         {
             var length = ReadUInt16(what + " length");
             if (length > _end - _position) throw LengthBeyondPacket(what, length);
-            var value = MqttUtf8.Decode(_buffer, _position, length);
+            return length;
+        }
+
+        /// <summary>Validates and decodes the next <paramref name="length"/> bytes (checked by <see cref="ReadStringLength"/>).</summary>
+        public string DecodeString(int length)
+        {
+            var value = MqttUtf8.Decode(_buffer, _position, length, _strictStrings);
             _position += length;
             return value;
         }
@@ -75,20 +87,6 @@ namespace MqttPS.Core.Protocol
             var length = ReadUInt16(what + " length");
             if (length > _end - _position) throw LengthBeyondPacket(what, length);
             return ReadBytes(length);
-        }
-
-        /// <summary>Compares the next string's bytes with an ASCII literal without allocating it.</summary>
-        public bool TryReadAsciiLiteral(string literal)
-        {
-            if (_end - _position < 2 + literal.Length) return false;
-            var length = (_buffer[_position] << 8) | _buffer[_position + 1];
-            if (length != literal.Length) return false;
-            for (var i = 0; i < length; i++)
-            {
-                if (_buffer[_position + 2 + i] != literal[i]) return false;
-            }
-            _position += 2 + length;
-            return true;
         }
 
         public byte[] ReadRemainingBytes() => ReadBytes(_end - _position);
@@ -112,7 +110,7 @@ namespace MqttPS.Core.Protocol
         public MqttPacketReader Slice(int count, string what)
         {
             if (count > _end - _position) throw LengthBeyondPacket(what, count);
-            var slice = new MqttPacketReader(_buffer, _position, count);
+            var slice = new MqttPacketReader(_buffer, _position, count, _strictStrings);
             _position += count;
             return slice;
         }

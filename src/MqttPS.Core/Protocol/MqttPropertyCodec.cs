@@ -1,3 +1,5 @@
+using MqttPS.Core.Topics;
+
 namespace MqttPS.Core.Protocol
 {
     /// <summary>
@@ -9,8 +11,16 @@ namespace MqttPS.Core.Protocol
     {
         // ---------------------------------------------------------------- decoding
 
-        /// <summary>Reads Property Length and the properties; null when the length is 0.</summary>
-        public static MqttProperties Read(ref MqttPacketReader reader, int context)
+        /// <summary>
+        /// Reads Property Length and the properties; null when the length is 0. Like mosquitto, the whole block
+        /// is parsed first: a structural error (truncated value, unknown identifier, bad UTF-8) is a Malformed
+        /// Packet at once, while a property that is not allowed in this packet, a forbidden duplicate or an
+        /// invalid value is a Protocol Error reported after the block, the first one in wire order.
+        /// Section 2.2.2.2 calls a property in the wrong packet a Malformed Packet; we follow mosquitto instead,
+        /// for interoperability with its test suite (the broker is compared with it byte for byte): 0x82 Protocol
+        /// Error, except in SUBSCRIBE and UNSUBSCRIBE, where mosquitto answers 0x81.
+        /// </summary>
+        public static MqttProperties Read(ref MqttPacketReader reader, int context, MqttDecodeRole role = MqttDecodeRole.Any)
         {
             var length = reader.ReadVariableByteInteger("property length");
             if (length == 0) return null;
@@ -22,6 +32,7 @@ namespace MqttPS.Core.Protocol
 
             var block = reader.Slice((int)length, "property block");
             var properties = new MqttProperties();
+            MqttProtocolException violation = null;
             ulong seen = 0;
             while (!block.EndOfData)
             {
@@ -32,25 +43,37 @@ namespace MqttPS.Core.Protocol
                         + " in " + MqttPropertyRules.ContextName(context));
                 }
                 var id = (MqttPropertyId)rawId;
-                if (!MqttPropertyRules.IsAllowed(id, context))
+                var valueError = ReadValue(ref block, id, properties);
+                if (violation != null) continue;
+                var bit = 1UL << (int)rawId;
+                if (valueError != null) violation = valueError;
+                else if (!MqttPropertyRules.IsAllowed(id, context))
                 {
-                    // Section 2.2.2.2: an identifier not valid for its packet type makes a Malformed Packet.
-                    throw MqttProtocolErrors.Malformed(null, "the " + MqttPropertyRules.PropertyName(id)
+                    // mosquitto answers 0x81 here for SUBSCRIBE and UNSUBSCRIBE, 0x82 for every other packet.
+                    var code = context == (int)MqttPacketType.Subscribe || context == (int)MqttPacketType.Unsubscribe
+                        ? MqttReasonCode.MalformedPacket
+                        : MqttReasonCode.ProtocolError;
+                    violation = MqttProtocolErrors.Create(code, null, "the " + MqttPropertyRules.PropertyName(id)
                         + " property (0x" + rawId.ToString("X2") + ") is not allowed in " + MqttPropertyRules.ContextName(context));
                 }
-                var bit = 1UL << (int)rawId;
-                if ((seen & bit) != 0 && !MqttPropertyRules.IsRepeatable(id, context))
+                else if ((seen & bit) != 0 && !MqttPropertyRules.IsRepeatable(id, context))
                 {
-                    throw MqttProtocolErrors.ProtocolError(null, "the " + MqttPropertyRules.PropertyName(id)
+                    violation = MqttProtocolErrors.ProtocolError(null, "the " + MqttPropertyRules.PropertyName(id)
                         + " property appears more than once in " + MqttPropertyRules.ContextName(context));
                 }
                 seen |= bit;
-                ReadValue(ref block, id, properties);
+            }
+            if (violation != null) throw violation;
+            if (role == MqttDecodeRole.Server && context == (int)MqttPacketType.Publish && properties.HasSubscriptionIdentifiers)
+            {
+                throw MqttProtocolErrors.ProtocolError("MQTT-3.3.4-6",
+                    "a PUBLISH from a client must not contain a Subscription Identifier");
             }
             return properties;
         }
 
-        private static void ReadValue(ref MqttPacketReader reader, MqttPropertyId id, MqttProperties properties)
+        /// <summary>Reads one value (structural errors throw); returns the value-range violation, if any.</summary>
+        private static MqttProtocolException ReadValue(ref MqttPacketReader reader, MqttPropertyId id, MqttProperties properties)
         {
             var what = MqttPropertyRules.PropertyName(id);
             switch (MqttPropertyRules.GetDataType(id))
@@ -58,56 +81,52 @@ namespace MqttPS.Core.Protocol
                 case MqttPropertyDataType.Byte:
                 {
                     var value = reader.ReadByte(what);
-                    ValidateNumber(id, value);
                     SetByte(properties, id, value);
-                    break;
+                    return CheckNumber(id, value);
                 }
                 case MqttPropertyDataType.TwoByteInteger:
                 {
                     var value = reader.ReadUInt16(what);
-                    ValidateNumber(id, value);
                     SetUInt16(properties, id, value);
-                    break;
+                    return CheckNumber(id, value);
                 }
                 case MqttPropertyDataType.FourByteInteger:
                 {
                     var value = reader.ReadUInt32(what);
-                    ValidateNumber(id, value);
                     SetUInt32(properties, id, value);
-                    break;
+                    return CheckNumber(id, value);
                 }
                 case MqttPropertyDataType.VariableByteInteger:
                 {
                     var value = reader.ReadVariableByteInteger(what);
-                    ValidateNumber(id, value);
                     properties.SubscriptionIdentifiers.Add(value);
-                    break;
+                    return CheckNumber(id, value);
                 }
                 case MqttPropertyDataType.Utf8String:
                 {
                     var value = reader.ReadString(what);
-                    ValidateString(id, value);
                     SetString(properties, id, value);
-                    break;
+                    return CheckString(id, value);
                 }
                 case MqttPropertyDataType.BinaryData:
                 {
                     var value = reader.ReadBinaryData(what);
                     if (id == MqttPropertyId.CorrelationData) properties.CorrelationData = value;
                     else properties.AuthenticationData = value;
-                    break;
+                    return null;
                 }
-                case MqttPropertyDataType.Utf8StringPair:
+                default:
                 {
                     var name = reader.ReadString("user property name");
                     var value = reader.ReadString("user property value");
                     properties.UserProperties.Add(new MqttUserProperty(name, value));
-                    break;
+                    return null;
                 }
             }
         }
 
-        private static void ValidateNumber(MqttPropertyId id, uint value)
+        /// <summary>The value ranges the property descriptions of section 3 prescribe; null when valid.</summary>
+        private static MqttProtocolException CheckNumber(MqttPropertyId id, uint value)
         {
             switch (id)
             {
@@ -119,39 +138,33 @@ namespace MqttPS.Core.Protocol
                 case MqttPropertyId.WildcardSubscriptionAvailable:
                 case MqttPropertyId.SubscriptionIdentifierAvailable:
                 case MqttPropertyId.SharedSubscriptionAvailable:
-                    if (value > 1)
-                    {
-                        throw MqttProtocolErrors.ProtocolError(null, "the " + MqttPropertyRules.PropertyName(id)
-                            + " property must be 0 or 1, not " + value);
-                    }
-                    break;
+                    return value > 1
+                        ? MqttProtocolErrors.ProtocolError(null, "the " + MqttPropertyRules.PropertyName(id) + " property must be 0 or 1, not " + value)
+                        : null;
                 case MqttPropertyId.ReceiveMaximum:
                 case MqttPropertyId.MaximumPacketSize:
-                    if (value == 0)
-                        throw MqttProtocolErrors.ProtocolError(null, "the " + MqttPropertyRules.PropertyName(id) + " property must not be 0");
-                    break;
+                    return value == 0
+                        ? MqttProtocolErrors.ProtocolError(null, "the " + MqttPropertyRules.PropertyName(id) + " property must not be 0")
+                        : null;
                 case MqttPropertyId.TopicAlias:
-                    // Section 3.3.2.3.4: a Topic Alias of 0 is a Protocol Error answered with 0x94 Topic Alias invalid.
-                    if (value == 0)
-                        throw MqttProtocolErrors.Create(MqttReasonCode.TopicAliasInvalid, "MQTT-3.3.2-8", "a Topic Alias of 0 is not permitted");
-                    break;
+                    // Section 3.3.2.3.4: a Topic Alias of 0 is answered with 0x94 Topic Alias invalid.
+                    return value == 0
+                        ? MqttProtocolErrors.Create(MqttReasonCode.TopicAliasInvalid, "MQTT-3.3.2-8", "a Topic Alias of 0 is not permitted")
+                        : null;
                 case MqttPropertyId.SubscriptionIdentifier:
-                    if (value == 0 || value > VariableByteInteger.MaximumValue)
-                    {
-                        throw MqttProtocolErrors.ProtocolError(null,
-                            "a Subscription Identifier must be 1 to 268,435,455, not " + value);
-                    }
-                    break;
+                    return value == 0 || value > VariableByteInteger.MaximumValue
+                        ? MqttProtocolErrors.ProtocolError(null, "a Subscription Identifier must be 1 to 268,435,455, not " + value)
+                        : null;
+                default:
+                    return null;
             }
         }
 
-        private static void ValidateString(MqttPropertyId id, string value)
+        private static MqttProtocolException CheckString(MqttPropertyId id, string value)
         {
-            if (id == MqttPropertyId.ResponseTopic && MqttTopicSyntax.HasWildcards(value))
-            {
-                throw MqttProtocolErrors.ProtocolError("MQTT-3.3.2-14",
-                    "the Response Topic must be a topic name without wildcard characters: '" + value + "'");
-            }
+            // The Response Topic is a topic name [MQTT-3.3.2-14]: empty or with wildcards it is a Protocol Error.
+            if (id != MqttPropertyId.ResponseTopic || MqttTopic.Check(value, false, out var specReference, out var message)) return null;
+            return MqttProtocolErrors.ProtocolError(specReference, "invalid Response Topic: " + message);
         }
 
         private static void SetByte(MqttProperties p, MqttPropertyId id, byte value)
@@ -247,7 +260,7 @@ namespace MqttPS.Core.Protocol
                             for (var k = 0; k < identifiers.Count; k++)
                             {
                                 var value = identifiers[k];
-                                if (output == null) { ValidateNumber(id, value); size += 1 + VariableByteInteger.GetSize(value); }
+                                if (output == null) { ThrowIf(CheckNumber(id, value)); size += 1 + VariableByteInteger.GetSize(value); }
                                 else { output.WriteByte((byte)id); output.WriteVariableByteInteger(value); }
                             }
                         }
@@ -299,6 +312,11 @@ namespace MqttPS.Core.Protocol
             return size;
         }
 
+        private static void ThrowIf(MqttProtocolException violation)
+        {
+            if (violation != null) throw violation;
+        }
+
         private static void CheckAllowed(MqttPropertyId id, int context, int count)
         {
             if (!MqttPropertyRules.IsAllowed(id, context))
@@ -316,7 +334,7 @@ namespace MqttPS.Core.Protocol
         private static int ByteProperty(MqttPropertyId id, byte? value, int context, MqttBufferWriter output)
         {
             if (value == null) return 0;
-            if (output == null) { CheckAllowed(id, context, 1); ValidateNumber(id, value.Value); return 2; }
+            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(CheckNumber(id, value.Value)); return 2; }
             output.WriteByte((byte)id);
             output.WriteByte(value.Value);
             return 2;
@@ -325,7 +343,7 @@ namespace MqttPS.Core.Protocol
         private static int UInt16Property(MqttPropertyId id, ushort? value, int context, MqttBufferWriter output)
         {
             if (value == null) return 0;
-            if (output == null) { CheckAllowed(id, context, 1); ValidateNumber(id, value.Value); return 3; }
+            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(CheckNumber(id, value.Value)); return 3; }
             output.WriteByte((byte)id);
             output.WriteUInt16(value.Value);
             return 3;
@@ -334,7 +352,7 @@ namespace MqttPS.Core.Protocol
         private static int UInt32Property(MqttPropertyId id, uint? value, int context, MqttBufferWriter output)
         {
             if (value == null) return 0;
-            if (output == null) { CheckAllowed(id, context, 1); ValidateNumber(id, value.Value); return 5; }
+            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(CheckNumber(id, value.Value)); return 5; }
             output.WriteByte((byte)id);
             output.WriteUInt32(value.Value);
             return 5;
@@ -344,7 +362,7 @@ namespace MqttPS.Core.Protocol
         {
             if (value == null) return 0;
             var byteCount = MqttUtf8.GetValidatedByteCount(value, MqttPropertyRules.PropertyName(id));
-            if (output == null) { CheckAllowed(id, context, 1); ValidateString(id, value); return 3 + byteCount; }
+            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(CheckString(id, value)); return 3 + byteCount; }
             output.WriteByte((byte)id);
             output.WriteValidatedString(value, byteCount);
             return 3 + byteCount;

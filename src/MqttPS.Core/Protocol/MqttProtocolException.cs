@@ -21,6 +21,15 @@ namespace MqttPS.Core.Protocol
         /// <summary>The normative statement id, such as "MQTT-3.3.2-2", or null when the rule has none.</summary>
         public string SpecReference { get; }
 
+        /// <summary>
+        /// True when the peer should get no CONNACK or DISCONNECT for this error, only the close of the connection.
+        /// The codec sets it where Eclipse Mosquitto, the reference the broker is compared with byte for byte,
+        /// closes silently: a broken fixed header, a first packet that is not CONNECT (no protocol version is
+        /// known yet), CONNECT errors before the protocol version or in the connect flags, user name and password,
+        /// and a PINGREQ/PINGRESP with a body.
+        /// </summary>
+        public bool SuppressReply { get; internal set; }
+
         private static string Compose(MqttReasonCode reasonCode, string specReference, string message)
         {
             var prefix = string.IsNullOrEmpty(specReference) ? string.Empty : "[" + specReference + "] ";

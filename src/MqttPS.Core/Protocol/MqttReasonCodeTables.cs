@@ -29,7 +29,7 @@ namespace MqttPS.Core.Protocol
             if (!table[code])
             {
                 throw MqttProtocolErrors.ProtocolError(null,
-                    "0x" + code.ToString("X2") + " is not a " + MqttPropertyRules.PacketName(type) + " reason code");
+                    "0x" + code.ToString("X2") + " is not a valid " + MqttPropertyRules.PacketName(type) + " reason code");
             }
         }
     }

@@ -15,8 +15,12 @@ namespace MqttPS.Core.Protocol
         // it reaches it, so the replacement never happens.
         private static readonly Encoding Utf8 = new UTF8Encoding(false, false);
 
-        /// <summary>Validates bytes received on the wire and decodes them. Throws Malformed Packet.</summary>
-        public static string Decode(byte[] buffer, int offset, int count)
+        /// <summary>
+        /// Validates bytes received on the wire and decodes them. Throws Malformed Packet. With
+        /// <paramref name="strict"/> the code points section 1.5.4 says SHOULD NOT appear (control characters
+        /// U+0001..U+001F and U+007F..U+009F, non-characters) are refused as well, as the spec allows.
+        /// </summary>
+        public static string Decode(byte[] buffer, int offset, int count, bool strict)
         {
             if (count == 0) return string.Empty;
             var end = offset + count;
@@ -24,14 +28,24 @@ namespace MqttPS.Core.Protocol
             for (var i = offset; i < end; i++)
             {
                 var b = buffer[i];
-                if (b == 0) throw MqttProtocolErrors.Malformed("MQTT-1.5.4-2", "UTF-8 string contains U+0000");
-                if (b >= 0x80) { ascii = false; break; }
+                if (b < 0x20 || b == 0x7F) CheckAsciiControl(b, strict, i - offset);
+                else if (b >= 0x80) { ascii = false; break; }
             }
-            if (!ascii) ValidateMultiByte(buffer, offset, end);
+            if (!ascii) ValidateMultiByte(buffer, offset, end, strict);
             return Utf8.GetString(buffer, offset, count);
         }
 
-        private static void ValidateMultiByte(byte[] buffer, int offset, int end)
+        private static void CheckAsciiControl(byte b, bool strict, int position)
+        {
+            if (b == 0) throw MqttProtocolErrors.Malformed("MQTT-1.5.4-2", "UTF-8 string contains U+0000");
+            if (strict) throw Discouraged(b, position);
+        }
+
+        private static MqttProtocolException Discouraged(int codePoint, int position) =>
+            MqttProtocolErrors.Malformed(null, "UTF-8 string contains U+" + codePoint.ToString("X4") + " at byte " + position
+                + ": control characters and non-characters are refused (MQTT section 1.5.4)");
+
+        private static void ValidateMultiByte(byte[] buffer, int offset, int end, bool strict)
         {
             var i = offset;
             while (i < end)
@@ -39,7 +53,7 @@ namespace MqttPS.Core.Protocol
                 int b0 = buffer[i];
                 if (b0 < 0x80)
                 {
-                    if (b0 == 0) throw MqttProtocolErrors.Malformed("MQTT-1.5.4-2", "UTF-8 string contains U+0000");
+                    if (b0 < 0x20 || b0 == 0x7F) CheckAsciiControl((byte)b0, strict, i - offset);
                     i++;
                     continue;
                 }
@@ -64,6 +78,8 @@ namespace MqttPS.Core.Protocol
                     throw MqttProtocolErrors.Malformed("MQTT-1.5.4-1",
                         "UTF-8 string contains the surrogate code point U+" + codePoint.ToString("X4"));
                 }
+                if (strict && (codePoint <= 0x9F || (codePoint >= 0xFDD0 && codePoint <= 0xFDEF) || (codePoint & 0xFFFE) == 0xFFFE))
+                    throw Discouraged(codePoint, i - offset);
                 i += length;
             }
         }

@@ -1,3 +1,5 @@
+using MqttPS.Core.Topics;
+
 namespace MqttPS.Core.Protocol
 {
     /// <summary>
@@ -20,7 +22,9 @@ namespace MqttPS.Core.Protocol
 
             var topic = packet.Topic ?? string.Empty;
             var properties = version == MqttProtocolVersion.V500 && packet.HasProperties ? packet.Properties : null;
-            ValidateTopic(topic, properties, version);
+            // An empty topic is sent only with a Topic Alias (5.0); anything else must be a valid topic name.
+            if (topic.Length > 0 || version != MqttProtocolVersion.V500 || properties?.TopicAlias == null)
+                MqttTopic.ValidateTopicName(topic);
 
             var layout = new MqttPacketLayout();
             long length = 2 + MqttUtf8.GetValidatedByteCount(topic, "topic name");
@@ -48,7 +52,7 @@ namespace MqttPS.Core.Protocol
             if (payload != null) output.WriteBytes(payload, 0, payload.Length);
         }
 
-        public static PublishPacket Read(ref MqttPacketReader reader, int flags, MqttProtocolVersion version)
+        public static PublishPacket Read(ref MqttPacketReader reader, int flags, MqttProtocolVersion version, MqttDecodeRole role)
         {
             var qos = (flags >> 1) & 0x03;
             if (qos == 3) throw MqttProtocolErrors.Malformed("MQTT-3.3.1-4", "PUBLISH with both QoS bits set (QoS 3)");
@@ -71,7 +75,7 @@ namespace MqttPS.Core.Protocol
             MqttProperties properties = null;
             if (version == MqttProtocolVersion.V500)
             {
-                properties = MqttPropertyCodec.Read(ref reader, (int)MqttPacketType.Publish);
+                properties = MqttPropertyCodec.Read(ref reader, (int)MqttPacketType.Publish, role);
                 if (properties != null) packet.Properties = properties;
             }
             ValidateTopic(packet.Topic, properties, version);
@@ -79,25 +83,23 @@ namespace MqttPS.Core.Protocol
             return packet;
         }
 
+        /// <remarks>
+        /// A missing topic is a Malformed Packet here as in mosquitto (section 3.3.2.1 calls an empty topic
+        /// without Topic Alias a Protocol Error; the broker is compared with mosquitto byte for byte).
+        /// </remarks>
         private static void ValidateTopic(string topic, MqttProperties properties, MqttProtocolVersion version)
         {
             if (topic.Length == 0)
             {
-                if (version == MqttProtocolVersion.V500)
-                {
-                    // Section 3.3.2.1: a zero-length Topic Name is only allowed together with a Topic Alias.
-                    if (properties?.TopicAlias == null)
-                        throw MqttProtocolErrors.ProtocolError("MQTT-3.3.2-1", "PUBLISH has an empty topic name and no Topic Alias");
-                }
-                else
-                {
-                    throw MqttProtocolErrors.Create(MqttReasonCode.TopicNameInvalid, "MQTT-4.7.3-1", "PUBLISH has an empty topic name");
-                }
+                // 5.0: a zero-length Topic Name stands for the topic a Topic Alias was mapped to.
+                if (version != MqttProtocolVersion.V500 || properties?.TopicAlias == null)
+                    throw MqttProtocolErrors.Malformed("MQTT-4.7.3-1", "PUBLISH has an empty topic name and no Topic Alias");
             }
-            else if (MqttTopicSyntax.HasWildcards(topic))
+            else if (!MqttTopic.Check(topic, false, out var specReference, out var message))
             {
-                throw MqttProtocolErrors.Create(MqttReasonCode.TopicNameInvalid, "MQTT-3.3.2-2",
-                    "the topic name of a PUBLISH must not contain wildcard characters: '" + topic + "'");
+                // Wildcards [MQTT-3.3.2-2] and the other rules of section 4.7.
+                var rule = MqttTopic.HasWildcards(topic) ? "MQTT-3.3.2-2" : specReference;
+                throw MqttProtocolErrors.Malformed(rule, "invalid PUBLISH topic name: " + message);
             }
         }
     }

@@ -1,12 +1,17 @@
 using System;
+using MqttPS.Core.Topics;
 
 namespace MqttPS.Core.Protocol
 {
     /// <summary>SUBSCRIBE (section 3.8): packet identifier, properties (5.0), then filter / options pairs.</summary>
+    /// <remarks>
+    /// Decoding answers like mosquitto, against which the broker is compared byte for byte: a packet
+    /// identifier of 0, no filter at all, Maximum QoS 3, Retain Handling 3 and an invalid filter are Malformed
+    /// Packets (section 3.8.3 calls some of them Protocol Errors); No Local on a shared subscription is a
+    /// Protocol Error [MQTT-3.8.3-4].
+    /// </remarks>
     internal static class SubscribePacketCodec
     {
-        private const string SharePrefix = "$share/";
-
         public static MqttPacketLayout Measure(SubscribePacket packet, MqttProtocolVersion version)
         {
             if (packet.PacketId == 0)
@@ -26,7 +31,7 @@ namespace MqttPS.Core.Protocol
             {
                 var subscription = subscriptions[i] ?? throw new ArgumentException("SUBSCRIBE contains a null subscription");
                 var filter = subscription.TopicFilter ?? string.Empty;
-                ValidateFilter(filter);
+                ValidateOutgoingFilter(filter);
                 if ((byte)subscription.QoS > 2)
                     throw MqttProtocolErrors.ProtocolError("MQTT-3.8.3-5", "subscription QoS must be 0, 1 or 2, not " + (int)subscription.QoS);
                 if (version == MqttProtocolVersion.V500)
@@ -69,14 +74,14 @@ namespace MqttPS.Core.Protocol
         {
             var packet = new SubscribePacket { PacketId = reader.ReadUInt16("packet identifier") };
             if (packet.PacketId == 0)
-                throw MqttProtocolErrors.ProtocolError("MQTT-2.2.1-3", "SUBSCRIBE needs a non-zero packet identifier");
+                throw MqttProtocolErrors.Malformed("MQTT-2.2.1-3", "SUBSCRIBE needs a non-zero packet identifier");
             if (version == MqttProtocolVersion.V500)
             {
                 var properties = MqttPropertyCodec.Read(ref reader, (int)MqttPacketType.Subscribe);
                 if (properties != null) packet.Properties = properties;
             }
             if (reader.EndOfData)
-                throw MqttProtocolErrors.ProtocolError(NoFilterRule(version), "SUBSCRIBE needs at least one topic filter");
+                throw MqttProtocolErrors.Malformed(NoFilterRule(version), "SUBSCRIBE needs at least one topic filter");
 
             while (!reader.EndOfData)
             {
@@ -88,10 +93,9 @@ namespace MqttPS.Core.Protocol
                     if ((options & 0xC0) != 0)
                         throw MqttProtocolErrors.Malformed("MQTT-3.8.3-5", "bits 6 and 7 of the subscription options are reserved and must be 0");
                     var qos = options & 0x03;
-                    // Section 3.8.3.1: Maximum QoS 3 and Retain Handling 3 are Protocol Errors.
-                    if (qos == 3) throw MqttProtocolErrors.ProtocolError(null, "the Maximum QoS of a subscription must not be 3");
+                    if (qos == 3) throw MqttProtocolErrors.Malformed(null, "the Maximum QoS of a subscription must not be 3");
                     var retainHandling = (options >> 4) & 0x03;
-                    if (retainHandling == 3) throw MqttProtocolErrors.ProtocolError(null, "Retain Handling must not be 3");
+                    if (retainHandling == 3) throw MqttProtocolErrors.Malformed(null, "Retain Handling must not be 3");
                     subscription.QoS = (MqttQualityOfService)qos;
                     subscription.NoLocal = (options & 0x04) != 0;
                     subscription.RetainAsPublished = (options & 0x08) != 0;
@@ -117,12 +121,19 @@ namespace MqttPS.Core.Protocol
         private static string NoFilterRule(MqttProtocolVersion version) =>
             version == MqttProtocolVersion.V500 ? "MQTT-3.8.3-2" : "MQTT-3.8.3-3";
 
-        private static bool IsShared(string filter) => filter.StartsWith(SharePrefix, StringComparison.Ordinal);
+        private static bool IsShared(string filter) => SharedSubscription.IsShared(filter);
 
+        /// <summary>
+        /// Checks a received filter against section 4.7: an invalid one makes the packet Malformed, as in
+        /// mosquitto. (The "$share/{ShareName}/" structure is the broker's to check, with SharedSubscription.)
+        /// </summary>
         internal static void ValidateFilter(string filter)
         {
-            if (filter.Length == 0)
-                throw MqttProtocolErrors.Create(MqttReasonCode.TopicFilterInvalid, "MQTT-4.7.3-1", "a topic filter must not be empty");
+            if (!MqttTopic.Check(filter, true, out var specReference, out var message))
+                throw MqttProtocolErrors.Malformed(specReference, "invalid topic filter: " + message);
         }
+
+        /// <summary>Checks a filter about to be sent (0x8F Topic Filter invalid).</summary>
+        internal static void ValidateOutgoingFilter(string filter) => MqttTopic.ValidateTopicFilter(filter);
     }
 }

@@ -1,6 +1,7 @@
 namespace MqttPS.Core.Protocol
 {
     /// <summary>UNSUBSCRIBE (section 3.10): packet identifier, properties (5.0), then topic filters.</summary>
+    /// <remarks>As for SUBSCRIBE, decoding errors are Malformed Packets as in mosquitto.</remarks>
     internal static class UnsubscribePacketCodec
     {
         public static MqttPacketLayout Measure(UnsubscribePacket packet, MqttProtocolVersion version)
@@ -9,7 +10,7 @@ namespace MqttPS.Core.Protocol
                 throw MqttProtocolErrors.ProtocolError("MQTT-2.2.1-3", "UNSUBSCRIBE needs a non-zero packet identifier");
             var filters = packet.TopicFilters;
             if (filters.Count == 0)
-                throw MqttProtocolErrors.ProtocolError(NoFilterRule(version), "UNSUBSCRIBE needs at least one topic filter");
+                throw MqttProtocolErrors.ProtocolError("MQTT-3.10.3-2", "UNSUBSCRIBE needs at least one topic filter");
             var layout = new MqttPacketLayout();
             long length = 2;
             if (version == MqttProtocolVersion.V500)
@@ -20,7 +21,7 @@ namespace MqttPS.Core.Protocol
             for (var i = 0; i < filters.Count; i++)
             {
                 var filter = filters[i] ?? string.Empty;
-                SubscribePacketCodec.ValidateFilter(filter);
+                SubscribePacketCodec.ValidateOutgoingFilter(filter);
                 length += 2 + MqttUtf8.GetValidatedByteCount(filter, "topic filter");
             }
             MqttFixedHeader.GetPacketSize(length, MqttPacketType.Unsubscribe);
@@ -42,14 +43,14 @@ namespace MqttPS.Core.Protocol
         {
             var packet = new UnsubscribePacket { PacketId = reader.ReadUInt16("packet identifier") };
             if (packet.PacketId == 0)
-                throw MqttProtocolErrors.ProtocolError("MQTT-2.2.1-3", "UNSUBSCRIBE needs a non-zero packet identifier");
+                throw MqttProtocolErrors.Malformed("MQTT-2.2.1-3", "UNSUBSCRIBE needs a non-zero packet identifier");
             if (version == MqttProtocolVersion.V500)
             {
                 var properties = MqttPropertyCodec.Read(ref reader, (int)MqttPacketType.Unsubscribe);
                 if (properties != null) packet.Properties = properties;
             }
             if (reader.EndOfData)
-                throw MqttProtocolErrors.ProtocolError(NoFilterRule(version), "UNSUBSCRIBE needs at least one topic filter");
+                throw MqttProtocolErrors.Malformed("MQTT-3.10.3-2", "UNSUBSCRIBE needs at least one topic filter");
             while (!reader.EndOfData)
             {
                 var filter = reader.ReadString("topic filter");
@@ -58,8 +59,5 @@ namespace MqttPS.Core.Protocol
             }
             return packet;
         }
-
-        private static string NoFilterRule(MqttProtocolVersion version) =>
-            "MQTT-3.10.3-2";
     }
 }

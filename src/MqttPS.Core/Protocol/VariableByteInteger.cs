@@ -31,8 +31,11 @@ namespace MqttPS.Core.Protocol
                 value |= (uint)(b & 0x7F) << multiplier;
                 if ((b & 0x80) == 0)
                 {
-                    // A non-minimal encoding such as 0x80 0x00 is accepted: the spec only fixes the maximum
-                    // length, and mosquitto accepts it too.
+                    if (b == 0 && i > 0)
+                    {
+                        throw MqttProtocolErrors.Malformed("MQTT-1.5.5-1",
+                            "variable byte integer not encoded in the minimum number of bytes (ends with 0x00)");
+                    }
                     return i + 1;
                 }
                 multiplier += 7;

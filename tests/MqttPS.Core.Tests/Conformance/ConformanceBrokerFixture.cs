@@ -10,30 +10,27 @@ using MqttPS.Core.Broker;
 namespace MqttPS.Core.Tests.Conformance
 {
     /// <summary>
-    /// One embedded broker on a free loopback port, configured with the limits the sequences were written for
-    /// (Topic Alias Maximum 10, Maximum Packet Size 2000000, Receive Maximum 20), and the results per file, computed
-    /// once and shared by the per-file theory and the summary.
+    /// Plays the sequence files against embedded brokers on free loopback ports, configured with the limits the
+    /// sequences were written for (Topic Alias Maximum 10, Maximum Packet Size 2000000, Receive Maximum 20). The
+    /// tests of one group run in file order on one broker, as in mosquitto's own harness (some depend on what an
+    /// earlier one left behind, e.g. a retained message set and then cleared, and they share topics and client ids);
+    /// groups run in parallel, each on its own broker, up to 8 at a time. Results are computed once per file and
+    /// shared by the per-file theory and the summary.
     /// </summary>
     public sealed class ConformanceBrokerFixture : IDisposable
     {
         private readonly ConcurrentDictionary<string, Lazy<Task<FileResult>>> _results = new ConcurrentDictionary<string, Lazy<Task<FileResult>>>();
-        private int _clientCounter;
+        private readonly SemaphoreSlim _parallelGroups = new SemaphoreSlim(8);
 
-        public ConformanceBrokerFixture()
+        public static MqttBrokerOptions BrokerOptions() => new MqttBrokerOptions
         {
-            Broker = new MqttBroker(new MqttBrokerOptions
-            {
-                BindAddress = IPAddress.Loopback,
-                Port = 0,
-                TopicAliasMaximum = 10,
-                MaximumPacketSize = 2000000,
-                ReceiveMaximum = 20,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-            });
-            Broker.StartAsync().GetAwaiter().GetResult();
-        }
-
-        public MqttBroker Broker { get; }
+            BindAddress = IPAddress.Loopback,
+            Port = 0,
+            TopicAliasMaximum = 10,
+            MaximumPacketSize = 2000000,
+            ReceiveMaximum = 20,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        };
 
         public sealed class SequenceResult
         {
@@ -56,27 +53,39 @@ namespace MqttPS.Core.Tests.Conformance
             var sequences = ConformanceData.Load(directory, file);
             var result = new FileResult { File = file };
             var outcomes = new SequenceResult[sequences.Count];
-            var player = new SequencePlayer(Broker.Port);
-            using var gate = new SemaphoreSlim(8);
-            var tasks = new List<Task>();
+            // Consecutive runs of tests with the same group name form one ordered unit.
+            var units = new List<List<int>>();
             for (var i = 0; i < sequences.Count; i++)
             {
-                var index = i;
-                await gate.WaitAsync().ConfigureAwait(false);
+                if (i == 0 || sequences[i].Group != sequences[i - 1].Group) units.Add(new List<int>());
+                units[units.Count - 1].Add(i);
+            }
+            var tasks = new List<Task>();
+            foreach (var unit in units)
+            {
+                await _parallelGroups.WaitAsync().ConfigureAwait(false);
                 tasks.Add(Task.Run(async () =>
                 {
+                    var broker = new MqttBroker(BrokerOptions());
                     try
                     {
-                        var seq = sequences[index];
-                        // The full name is the client id, made unique: a few names repeat, and the same id on two
-                        // parallel connections would be a session takeover. The id is never echoed in these sequences.
-                        var clientId = seq.FullName + " #" + Interlocked.Increment(ref _clientCounter);
-                        string failure;
-                        try { failure = await player.PlayAsync(seq, clientId).ConfigureAwait(false); }
-                        catch (Exception e) { failure = "runner exception: " + e.GetType().Name + ": " + e.Message; }
-                        outcomes[index] = new SequenceResult { Sequence = seq, Failure = failure };
+                        await broker.StartAsync().ConfigureAwait(false);
+                        var player = new SequencePlayer(broker.Port);
+                        foreach (var index in unit)
+                        {
+                            var seq = sequences[index];
+                            string failure;
+                            try { failure = await player.PlayAsync(seq, seq.FullName).ConfigureAwait(false); }
+                            catch (Exception e) { failure = "runner exception: " + e.GetType().Name + ": " + e.Message; }
+                            outcomes[index] = new SequenceResult { Sequence = seq, Failure = failure };
+                        }
                     }
-                    finally { gate.Release(); }
+                    finally
+                    {
+                        await broker.StopAsync().ConfigureAwait(false);
+                        broker.Dispose();
+                        _parallelGroups.Release();
+                    }
                 }));
             }
             await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -86,8 +95,7 @@ namespace MqttPS.Core.Tests.Conformance
 
         public void Dispose()
         {
-            Broker.StopAsync().GetAwaiter().GetResult();
-            Broker.Dispose();
+            _parallelGroups.Dispose();
         }
     }
 }

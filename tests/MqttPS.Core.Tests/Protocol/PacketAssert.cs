@@ -27,13 +27,39 @@ namespace MqttPS.Core.Tests.Protocol
             return Assert.Throws<MqttProtocolException>(() => MqttPacketParser.Parse(bytes, 0, bytes.Length, version));
         }
 
+        /// <summary>
+        /// Hex bytes separated by spaces, "|" or newlines. The token RL stands for the Remaining Length of the
+        /// rest (encoded as a variable byte integer), so hand-written vectors need not count bytes.
+        /// </summary>
         public static byte[] Bytes(string hex)
         {
-            var digits = new string(hex.Where(Uri.IsHexDigit).ToArray());
-            var bytes = new byte[digits.Length / 2];
-            for (var i = 0; i < bytes.Length; i++) bytes[i] = Convert.ToByte(digits.Substring(i * 2, 2), 16);
-            return bytes;
+            var tokens = hex.Split(new[] { ' ', '|', '\n', '\r', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+            var bytes = new System.Collections.Generic.List<byte>();
+            var rlIndex = -1;
+            foreach (var token in tokens)
+            {
+                if (token == "RL") { rlIndex = bytes.Count; continue; }
+                for (var i = 0; i + 1 < token.Length; i += 2) bytes.Add(Convert.ToByte(token.Substring(i, 2), 16));
+            }
+            if (rlIndex >= 0)
+            {
+                var remaining = bytes.Count - rlIndex;
+                var vbi = new System.Collections.Generic.List<byte>();
+                do
+                {
+                    var b = (byte)(remaining % 128);
+                    remaining /= 128;
+                    if (remaining > 0) b |= 0x80;
+                    vbi.Add(b);
+                }
+                while (remaining > 0);
+                bytes.InsertRange(rlIndex, vbi);
+            }
+            return bytes.ToArray();
         }
+
+        /// <summary>The hex of an ASCII/UTF-8 text, for readable vectors.</summary>
+        public static string Text(string text) => BitConverter.ToString(System.Text.Encoding.UTF8.GetBytes(text)).Replace("-", "");
 
         public static string Hex(byte[] bytes) => BitConverter.ToString(bytes).Replace("-", " ");
 

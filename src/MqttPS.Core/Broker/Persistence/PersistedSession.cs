@@ -1,0 +1,33 @@
+using System.Collections.Generic;
+
+namespace MqttPS.Core.Broker.Persistence
+{
+    /// <summary>A persistent session as recovered from the store: a copy, safe to read while the store changes.</summary>
+    public sealed class PersistedSession
+    {
+        internal PersistedSession(string clientId) { ClientId = clientId; }
+
+        public string ClientId { get; }
+        public uint SessionExpiryInterval { get; internal set; }
+
+        /// <summary>Keyed by topic filter.</summary>
+        public Dictionary<string, PersistedSubscription> Subscriptions { get; } = new Dictionary<string, PersistedSubscription>(System.StringComparer.Ordinal);
+
+        /// <summary>Keyed and ordered by <see cref="PersistedQueuedMessage.Sequence"/>.</summary>
+        public SortedDictionary<long, PersistedQueuedMessage> Messages { get; } = new SortedDictionary<long, PersistedQueuedMessage>();
+
+        /// <summary>Packet ids of incoming QoS 2 PUBLISHes that were received (PUBREC sent) but not yet released: a
+        /// repeated PUBLISH with one of these ids must not be delivered again [MQTT-4.3.3-10].</summary>
+        public HashSet<ushort> IncomingQoS2PacketIds { get; } = new HashSet<ushort>();
+
+        internal PersistedSession Clone()
+        {
+            var copy = new PersistedSession(ClientId) { SessionExpiryInterval = SessionExpiryInterval };
+            foreach (var s in Subscriptions) copy.Subscriptions.Add(s.Key, s.Value);
+            foreach (var m in Messages)
+                copy.Messages.Add(m.Key, new PersistedQueuedMessage { Sequence = m.Value.Sequence, Message = m.Value.Message, PacketId = m.Value.PacketId, State = m.Value.State });
+            foreach (var id in IncomingQoS2PacketIds) copy.IncomingQoS2PacketIds.Add(id);
+            return copy;
+        }
+    }
+}

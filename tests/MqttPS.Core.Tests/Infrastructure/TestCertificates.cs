@@ -1,0 +1,71 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace MqttPS.Core.Tests.Infrastructure
+{
+    /// <summary>
+    /// A throw-away PKI made with openssl for the TLS tests: a CA, a server certificate for localhost/127.0.0.1 and a
+    /// client certificate (PEM and PFX with password "secret"), all signed by the CA; plus a second, unrelated CA.
+    /// Generated once per test run into a temporary directory.
+    /// </summary>
+    public sealed class TestCertificates
+    {
+        public const string PfxPassword = "secret";
+        private static readonly SemaphoreSlim Gate = new SemaphoreSlim(1, 1);
+        private static TestCertificates _instance;
+
+        public string Directory { get; private set; }
+        public string CaCert => Path.Combine(Directory, "ca.crt");
+        public string OtherCaCert => Path.Combine(Directory, "other-ca.crt");
+        public string ServerCert => Path.Combine(Directory, "server.crt");
+        public string ServerKey => Path.Combine(Directory, "server.key");
+        public string ClientCert => Path.Combine(Directory, "client.crt");
+        public string ClientKey => Path.Combine(Directory, "client.key");
+        public string ClientPfx => Path.Combine(Directory, "client.pfx");
+
+        public static async Task<TestCertificates> GetAsync()
+        {
+            await Gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_instance != null) return _instance;
+                var certificates = new TestCertificates { Directory = System.IO.Directory.CreateTempSubdirectory("mqttps-pki-").FullName };
+                await certificates.GenerateAsync().ConfigureAwait(false);
+                _instance = certificates;
+                return certificates;
+            }
+            finally { Gate.Release(); }
+        }
+
+        private async Task GenerateAsync()
+        {
+            await OpenSsl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", Path.Combine(Directory, "ca.key"), "-out", CaCert, "-days", "2", "-subj", "/CN=MqttPS Test CA",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+            await OpenSsl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", Path.Combine(Directory, "other-ca.key"), "-out", OtherCaCert, "-days", "2", "-subj", "/CN=Unrelated CA",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+            await IssueAsync("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
+            await IssueAsync("client", "/CN=mqttps-test-client", "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n");
+            await OpenSsl("pkcs12", "-export", "-in", ClientCert, "-inkey", ClientKey, "-out", ClientPfx, "-passout", "pass:" + PfxPassword);
+        }
+
+        private async Task IssueAsync(string name, string subject, string extensions)
+        {
+            var key = Path.Combine(Directory, name + ".key");
+            var csr = Path.Combine(Directory, name + ".csr");
+            var ext = Path.Combine(Directory, name + ".ext");
+            File.WriteAllText(ext, extensions);
+            await OpenSsl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", subject);
+            await OpenSsl("x509", "-req", "-in", csr, "-CA", CaCert, "-CAkey", Path.Combine(Directory, "ca.key"), "-CAcreateserial", "-out", Path.Combine(Directory, name + ".crt"), "-days", "2", "-extfile", ext);
+        }
+
+        private static async Task OpenSsl(params string[] arguments)
+        {
+            using (var p = await ExternalProcess.RunAsync("openssl", arguments, TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+            {
+                if (p.ExitCode != 0) throw new InvalidOperationException("openssl " + string.Join(" ", arguments) + " failed: " + p.StandardError);
+            }
+        }
+    }
+}
