@@ -66,7 +66,7 @@ namespace MqttPS.Core.Shell
                 AllowAnonymous = settings.AllowAnonymous ?? settings.Users.Count == 0,
             };
             if (settings.Users.Count > 0) options.Authenticator = new UserTableAuthenticator(settings.Users, options.AllowAnonymous);
-            if (settings.AclPath != null) options.Authorizer = MqttAclFile.Load(settings.AclPath);
+            if (settings.AclPath != null) options.Authorizer = AclFileAuthorizer.Load(settings.AclPath);
             if (settings.CertificatePath != null)
             {
                 options.AdditionalListeners.Add(new MqttListenerOptions

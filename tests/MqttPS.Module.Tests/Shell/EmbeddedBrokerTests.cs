@@ -217,6 +217,26 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
+        public void A_bad_acl_file_is_an_error_naming_the_file_and_line()
+        {
+            var acl = Path.Combine(Path.GetTempPath(), "mqttps-badacl-" + Guid.NewGuid().ToString("N") + ".txt");
+            File.WriteAllLines(acl, new[] { "topic read ok/#", "permit everything" });
+            try
+            {
+                var e = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "badacl", AclPath = acl }, _host));
+                Assert.Equal("InvalidAclFile", e.ErrorId);
+                Assert.Contains("line 2", e.Message);
+                Assert.Empty(_session.Brokers.Find("badacl"));
+                var missing = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "noacl", AclPath = acl + ".missing" }, _host));
+                Assert.Equal("AclFileNotFound", missing.ErrorId);
+            }
+            finally
+            {
+                File.Delete(acl);
+            }
+        }
+
+        [Fact]
         public void Stopping_the_broker_closes_streaming_subscriptions_of_its_clients()
         {
             var other = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "short-lived" }, _host);
