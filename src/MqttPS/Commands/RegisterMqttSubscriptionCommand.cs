@@ -96,8 +96,19 @@ namespace MqttPS.Commands
 
             if (ParameterSetName != "Stream")
             {
-                var background = Require(() => Session.Subscribe(_connection, request, SubscriptionMode.Event, format, SourceIdentifier, this, Verbose,
-                    s => EventBridge.Register(this, s, Action)), Topic, "SubscribeFailed");
+                MqttSubscription created = null;
+                MqttSubscription background;
+                try
+                {
+                    background = Require(() => Session.Subscribe(_connection, request, SubscriptionMode.Event, format, SourceIdentifier, this, Verbose,
+                        s => { created = s; EventBridge.Register(this, s, Action); }), Topic, "SubscribeFailed");
+                }
+                catch
+                {
+                    // The event was registered before SUBSCRIBE went out (so no message is missed); undo it.
+                    if (created != null) EventBridge.Unregister(this, created);
+                    throw;
+                }
                 WriteObject(background);
                 return;
             }
