@@ -155,6 +155,17 @@ Describe 'Connect-Mqtt, Get-MqttConnection, Disconnect-Mqtt' {
         { Publish-MqttMessage -Topic 'a' -Payload 'x' -ErrorAction Stop } | Should -Throw -ErrorId 'NoConnection'
     }
 
+    It 'shows the protocol conversation with -Verbose' {
+        $records = Connect-Mqtt -Broker $script:uri -Name 'verbose' -Verbose 4>&1
+        $text = (@($records) | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { $_.Message }) -join "`n"
+        $text | Should -Match 'CONNECT'
+        $text | Should -Match 'CONNACK'
+        $records = Publish-MqttMessage -Topic 'pester/verbose' -Payload 'x' -QoS 1 -Verbose 4>&1
+        $text = (@($records) | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { $_.Message }) -join "`n"
+        $text | Should -Match 'PUBLISH topic=pester/verbose'
+        $text | Should -Match 'PUBACK'
+    }
+
     It 'prints connections as a table' {
         Connect-Mqtt -Broker $script:uri -Name 'shown' | Out-Null
         $text = Get-MqttConnection | Out-String
