@@ -26,11 +26,12 @@ try {
         @{ host = 'db1'; severity = 'critical'; text = 'disk 99% full' }
     ) | ForEach-Object { Publish-MqttMessage -Topic "alerts/$($_.host)" -Payload ([pscustomobject]$_) -QoS 1 }
 
-    # The actions run whenever the shell is between commands; wait here until all four were handled.
+    # The actions run whenever the shell is idle, or while Wait-Event waits (here on an identifier that never
+    # fires); wait until all four alerts were handled.
     $deadline = (Get-Date).AddSeconds(10)
     while ($watcher.MessagesReceived -lt 4 -or $global:CriticalAlerts.Count -lt 2) {
         if ((Get-Date) -gt $deadline) { throw 'the alerts did not arrive in time' }
-        Start-Sleep -Milliseconds 100
+        $null = Wait-Event -SourceIdentifier 'ops.idle' -Timeout 1
     }
     Write-Host "$($global:CriticalAlerts.Count) critical alerts:"
     $global:CriticalAlerts | ForEach-Object { ' - {0}: {1}' -f $_.Payload.host, $_.Payload.text } | Write-Host

@@ -168,7 +168,7 @@ Describe 'Connect-Mqtt, Get-MqttConnection, Disconnect-Mqtt' {
 
     It 'prints connections as a table' {
         Connect-Mqtt -Broker $script:uri -Name 'shown' | Out-Null
-        $text = Get-MqttConnection | Out-String
+        $text = Get-MqttConnection | Out-String -Width 250
         $text | Should -Match 'shown'
         $text | Should -Match 'Connected'
     }
@@ -314,7 +314,7 @@ Describe 'Register-MqttSubscription (streaming)' {
     }
 
     It 'prints messages as a table with topic and payload' {
-        $text = Register-MqttSubscription -Topic 'pester/stream/one' -Count 1 -TimeoutSeconds 10 | Out-String
+        $text = Register-MqttSubscription -Topic 'pester/stream/one' -Count 1 -TimeoutSeconds 10 | Out-String -Width 250
         $text | Should -Match 'pester/stream/one'
         $text | Should -Match 'Payload'
     }
@@ -345,7 +345,8 @@ Describe 'Register-MqttSubscription (background), Get-MqttSubscription, Unregist
         $s | Should -BeOfType ([MqttPS.Core.Shell.MqttSubscription])
         'a', 'b' | Publish-MqttMessage -Topic 'pester/action' -QoS 1
         $deadline = (Get-Date).AddSeconds(10)
-        while ($global:MqttPesterSeen.Count -lt 2 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        # Wait-Event runs pending event actions while it waits (the source identifier never fires).
+        while ($global:MqttPesterSeen.Count -lt 2 -and (Get-Date) -lt $deadline) { $null = Wait-Event -SourceIdentifier 'pester.idle' -Timeout 1 }
         @($global:MqttPesterSeen) | Should -Be @('a', 'b')
         $s | Unregister-MqttSubscription -Confirm:$false
         Remove-Variable -Name MqttPesterSeen -Scope Global
