@@ -15,8 +15,7 @@ Describe 'examples/<Name>' -ForEach $examples {
             if (-not $finished) { $ps.Stop() }
             $finished | Should -BeTrue -Because "$Name must finish within 60 seconds"
             $ps.EndInvoke($handle) | Out-Null
-            @($ps.Streams.Error) | Should -BeNullOrEmpty
-            $ps.HadErrors | Should -BeFalse
+            @($ps.Streams.Error) | ForEach-Object { $_.ToString() } | Should -BeNullOrEmpty
         }
         finally {
             $ps.Dispose()
