@@ -86,6 +86,45 @@ Describe 'Start-MqttBroker, Get-MqttBroker, Get-MqttBrokerClient, Stop-MqttBroke
         }
     }
 
+    It 'writes broker events in the foreground with -Wait until stopped as by Ctrl+C' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($module, $port)
+            Import-Module $module
+            Start-MqttBroker -Port $port -Wait -EventKind ClientConnected, MessagePublished
+        }).AddArgument($modulePath).AddArgument($port)
+        $output = New-Object 'System.Management.Automation.PSDataCollection[psobject]'
+        $handle = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
+        try {
+            $deadline = (Get-Date).AddSeconds(15)
+            $published = $false
+            while (-not $published -and (Get-Date) -lt $deadline) {
+                try { Publish-MqttMessage -Broker "mqtt://127.0.0.1:$port" -Topic 'fg/1' -Payload 'x' -QoS 1 -ErrorAction Stop; $published = $true }
+                catch { Start-Sleep -Milliseconds 200 }
+            }
+            $published | Should -BeTrue
+            while (@($output | Where-Object { "$($_.Kind)" -eq 'MessagePublished' }).Count -lt 1 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()   # what Ctrl+C does: StopProcessing
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+        }
+        finally {
+            $ps.Dispose()
+        }
+        @($output | Where-Object { "$($_.Kind)" -eq 'ClientConnected' }).Count | Should -BeGreaterOrEqual 1
+        @($output | Where-Object { "$($_.Kind)" -eq 'MessagePublished' } | ForEach-Object { $_.Topic }) | Should -Contain 'fg/1'
+        # The foreground broker ends with its command.
+        $deadline = (Get-Date).AddSeconds(5)
+        $free = $false
+        while (-not $free -and (Get-Date) -lt $deadline) {
+            try { $probe = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port); $probe.Dispose(); Start-Sleep -Milliseconds 100 }
+            catch { $free = $true }
+        }
+        $free | Should -BeTrue
+    }
+
     It 'does not stop a broker with -WhatIf, and stops it otherwise' {
         $b = Start-MqttBroker -Port 0 -Name 'short'
         Stop-MqttBroker -Name 'short' -WhatIf
@@ -287,6 +326,35 @@ Describe 'Register-MqttSubscription (streaming)' {
         $m = Register-MqttSubscription -Topic 'pester/live' -QoS 1 -Count 20 -TimeoutSeconds 30
         Wait-Background $job
         $m.PayloadText | Should -Be (1..20 | ForEach-Object { "$_" })
+    }
+
+    It 'returns within a second of Ctrl+C and unsubscribes' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($module, $uri)
+            Import-Module $module
+            Connect-Mqtt -Broker $uri -ClientId 'pester-ctrlc' | Out-Null
+            Register-MqttSubscription -Topic 'pester/never/#'
+        }).AddArgument($modulePath).AddArgument($script:uri)
+        $handle = $ps.BeginInvoke()
+        try {
+            $deadline = (Get-Date).AddSeconds(15)
+            while (-not ((Get-MqttBrokerClient -BrokerName 'pester' -ClientId 'pester-ctrlc').Subscriptions -contains 'pester/never/#') -and (Get-Date) -lt $deadline) {
+                Start-Sleep -Milliseconds 100
+            }
+            (Get-MqttBrokerClient -BrokerName 'pester' -ClientId 'pester-ctrlc').Subscriptions | Should -Contain 'pester/never/#'
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 1.5
+            $deadline = (Get-Date).AddSeconds(5)
+            while ((Get-MqttBrokerClient -BrokerName 'pester' -ClientId 'pester-ctrlc').Subscriptions -contains 'pester/never/#' -and (Get-Date) -lt $deadline) {
+                Start-Sleep -Milliseconds 100
+            }
+            (Get-MqttBrokerClient -BrokerName 'pester' -ClientId 'pester-ctrlc').Subscriptions | Should -Not -Contain 'pester/never/#'
+        }
+        finally {
+            $ps.Dispose()
+        }
     }
 
     It 'parses payloads with -AsJson and keeps bytes with -AsBytes' {
