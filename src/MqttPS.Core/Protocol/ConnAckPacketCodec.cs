@@ -14,6 +14,8 @@ namespace MqttPS.Core.Protocol
                 layout.PropertiesLength = MqttPropertyCodec.GetContentLength(packet.HasProperties ? packet.Properties : null, (int)MqttPacketType.ConnAck);
                 layout.RemainingLength = (int)Math.Min(int.MaxValue, 2L + MqttPropertyCodec.GetBlockLength(layout.PropertiesLength));
             }
+            if (version != MqttProtocolVersion.V500) ToReturnCode(packet.ReasonCode); // refuse before writing anything
+            else if (packet.HasProperties) ConnectPacketCodec.CheckAuthenticationMethod(packet.Properties, "CONNACK");
             if (packet.SessionPresent && (byte)packet.ReasonCode >= 0x80)
             {
                 throw MqttProtocolErrors.ProtocolError(version == MqttProtocolVersion.V500 ? "MQTT-3.2.2-6" : "MQTT-3.2.2-4",
