@@ -320,7 +320,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
                         for (var round = 0; round < 4; round++) second = await FloodOnce();
                         await Task.Delay(500);
                         var rssFlood2 = RssKiB(host.ProcessId);
-                        Report(string.Format("ROBUSTNESS broker process (BrokerHost) RSS: {0:N0} KiB at start, {1:N0} KiB with 1,000 idle connections ({2:N1} KiB per connection), {3:N0} KiB after 20,000 x 4 KiB through a stuck QoS 1 subscriber (+{4:N1} MiB), {5:N0} KiB after 80,000 more (+{6:N1} MiB; 400 MiB pushed in all); fast subscriber: {7:N0} ms for the first 20,000, {8:N0} ms for the last",
+                        Report(string.Format("ROBUSTNESS broker process (BrokerHost) RSS: {0:N0} KiB at start, {1:N0} KiB with 1,000 idle connections ({2:N1} KiB per connection), {3:N0} KiB after 20,000 x 4 KiB through a stuck QoS 1 subscriber (+{4:N1} MiB), {5:N0} KiB after 80,000 more ({6:+0.0;-0.0} MiB; 400 MiB pushed in all); fast subscriber: {7:N0} ms for the first 20,000, {8:N0} ms for the last",
                             rssStart, rssIdle, (rssIdle - rssStart) / 1000.0, rssFlood, (rssFlood - rssIdle) / 1024.0, rssFlood2, (rssFlood2 - rssFlood) / 1024.0, first.TotalMilliseconds, second.TotalMilliseconds));
                         // Stated bound: what the stuck session may hold (1,000 queued x 4 KiB + 20 in flight + 8 MiB of socket
                         // backlog) plus GC headroom: under 96 MiB over the idle broker while 400 MiB pass the stuck subscriber.
