@@ -97,7 +97,16 @@ namespace MqttPS.Core.Broker
             foreach (var extra in Options.AdditionalListeners)
             {
                 if (extra.Kind == MqttListenerKind.Tcp) listeners.Add(new MqttTcpListener(extra.BindAddress, extra.Port));
-                else listeners.Add(MqttTransportListener.FromOptions(extra));
+                else
+                {
+                    var transport = MqttTransportListener.FromOptions(extra);
+                    transport.HandshakeFailed += (remote, why) => Raise(new MqttBrokerEvent
+                    {
+                        Kind = MqttBrokerEventKind.ClientDisconnected,
+                        Reason = "refused on " + transport.Name + " from " + remote + ": " + why,
+                    });
+                    listeners.Add(transport);
+                }
             }
             listeners.AddRange(Options.CustomListeners);
             Persistence = Options.Persistence;

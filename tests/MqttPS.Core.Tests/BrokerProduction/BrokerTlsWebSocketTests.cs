@@ -99,12 +99,17 @@ namespace MqttPS.Core.Tests.BrokerProduction
             options.AdditionalListeners.Add(Listener(MqttListenerKind.Tls, requireClientCertificate: true));
             using (var broker = await StartAsync(options))
             {
+                var events = new System.Collections.Concurrent.ConcurrentQueue<MqttBrokerEvent>();
+                broker.EventRaised += (_, e) => events.Enqueue(e);
                 var o = ClientOptions(PortOf(broker, 1), "mallory", kind: MqttTransportKind.Tls);
                 o.Tls = new MqttTlsOptions { CaFile = _pki.CaCertificate, ServerName = "localhost", ClientCertificatePath = _pki.UntrustedClientPfx, ClientCertificatePassword = ProductionTestPki.PfxPassword };
                 o.ConnectTimeout = TimeSpan.FromSeconds(5);
                 using (var client = new MqttClient(o))
                     await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync());
                 Assert.Empty(broker.GetClients());
+                // Operators see why: a ClientDisconnected event names the listener, the address and the reason.
+                await WaitUntilAsync(() => events.Any(e => e.Kind == MqttBrokerEventKind.ClientDisconnected && e.Reason.Contains("not issued by a CA")), TimeSpan.FromSeconds(5), "the refusal event");
+                Assert.Contains(events, e => e.Reason != null && e.Reason.StartsWith("refused on tls 127.0.0.1:", StringComparison.Ordinal));
                 // mosquitto_pub with the untrusted certificate is refused too.
                 using (var p = await ExternalProcess.RunAsync("mosquitto_pub", new[] { "-h", "localhost", "-p", PortOf(broker, 1).ToString(), "--cafile", _pki.CaCertificate,
                     "--cert", _pki.UntrustedClientCertificate, "--key", _pki.UntrustedClientKey, "-t", "t", "-m", "x" }, TimeSpan.FromSeconds(20)))

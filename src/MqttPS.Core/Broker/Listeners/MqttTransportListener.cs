@@ -76,6 +76,10 @@ namespace MqttPS.Core.Broker.Listeners
         /// <summary>Why the most recent handshake failed (for logs), or null.</summary>
         public string LastHandshakeFailure { get; private set; }
 
+        /// <summary>Raised (on a network thread) when a connection is closed because its TLS or WebSocket handshake
+        /// failed or timed out: the remote endpoint and the reason. The broker turns it into a ClientDisconnected event.</summary>
+        public event Action<EndPoint, string> HandshakeFailed;
+
         private string KindName
         {
             get
@@ -128,10 +132,11 @@ namespace MqttPS.Core.Broker.Listeners
         private async Task UpgradeAsync(Socket client, Func<MqttAcceptedConnection, Task> accepted, CancellationToken ct)
         {
             Stream stream = null;
+            EndPoint remote = null;
             try
             {
                 client.NoDelay = true;
-                var remote = client.RemoteEndPoint;
+                remote = client.RemoteEndPoint;
                 stream = new NetworkStream(client, ownsSocket: true);
                 MqttSecureConnection secure = null;
                 if (_tls != null)
@@ -167,8 +172,9 @@ namespace MqttPS.Core.Broker.Listeners
             }
             catch (Exception e)
             {
-                Interlocked.Increment(ref _handshakeFailures);
                 LastHandshakeFailure = e.Message;
+                Interlocked.Increment(ref _handshakeFailures);
+                try { HandshakeFailed?.Invoke(remote, e.Message); } catch (Exception) { /* an observer must not break the listener */ }
                 try { stream?.Dispose(); } catch (Exception) { }
                 client.Dispose();
             }
