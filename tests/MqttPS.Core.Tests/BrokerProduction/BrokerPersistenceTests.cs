@@ -231,5 +231,46 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 Console.WriteLine(line);
             }
         }
+    
+        [Fact]
+        public async Task Cost_of_durability_for_acknowledged_QoS1_publishes()
+        {
+            const int publishers = 8, perPublisher = 250;
+            var lines = new List<string>();
+            foreach (var durability in new PersistenceDurability?[] { null, PersistenceDurability.None, PersistenceDurability.Batched, PersistenceDurability.PerMessage })
+            {
+                var dir = Path.Combine(_dir, durability?.ToString() ?? "off");
+                var options = new MqttBrokerOptions { MaxQueuedMessagesPerSession = 0 };
+                if (durability.HasValue) { options.PersistencePath = dir; options.PersistenceDurability = durability.Value; }
+                using (var broker = await StartAsync(options))
+                {
+                    // An offline persistent subscriber: every publish is queued for it, so every PUBACK waits for the store.
+                    var sub = Persistent(broker.Port, "durable-sub");
+                    sub.CleanStart = true;
+                    using (var s = await ConnectAsync(sub)) { await s.SubscribeAsync("cost/#", MqttQualityOfService.AtLeastOnce); await s.DisconnectAsync(); }
+                    var clients = new List<MqttClient>();
+                    for (var i = 0; i < publishers; i++) clients.Add(await ConnectAsync(ClientOptions(broker.Port, "cost-pub-" + i)));
+                    var watch = System.Diagnostics.Stopwatch.StartNew();
+                    await Task.WhenAll(clients.Select(async c =>
+                    {
+                        for (var k = 0; k < perPublisher; k++) await c.PublishAsync(Message("cost/x", "payload-" + k, MqttQualityOfService.AtLeastOnce));
+                    }));
+                    var rate = publishers * perPublisher / watch.Elapsed.TotalSeconds;
+                    foreach (var c in clients) c.Dispose();
+                    sub.CleanStart = false;
+                    sub.ReceiveQueueCapacity = publishers * perPublisher + 10;
+                    using (var s = await ConnectAsync(sub))
+                    {
+                        var received = 0;
+                        while (await ReceiveOrNullAsync(s, TimeSpan.FromMilliseconds(500)) != null) received++;
+                        Assert.Equal(publishers * perPublisher, received);
+                    }
+                    lines.Add(string.Format("{0}: {1:N0} acknowledged QoS 1 publishes/s", durability?.ToString() ?? "persistence off", rate));
+                }
+            }
+            var line = "BENCHMARK durability cost (" + publishers + " publishers x " + perPublisher + " closed-loop QoS 1 publishes to an offline persistent session): " + string.Join("; ", lines);
+            _output.WriteLine(line);
+            Console.WriteLine(line);
+        }
     }
 }
