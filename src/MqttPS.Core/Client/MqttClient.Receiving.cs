@@ -47,6 +47,8 @@ namespace MqttPS.Core.Client
                         var handled = HandlePacket(connection, packet);
                         if (!handled.IsCompleted) await handled.ConfigureAwait(false);
                         else if (handled.IsFaulted) await handled.ConfigureAwait(false); // rethrows
+                        var room = connection.Writer.WaitUntilUncongestedAsync();
+                        if (!room.IsCompleted) await room.ConfigureAwait(false);
                     }
                     var segment = decoder.GetReceiveBuffer(16384);
                     var n = await connection.Stream.ReadAsync(segment.Array, segment.Offset, segment.Count, cancellationToken).ConfigureAwait(false);
