@@ -19,6 +19,12 @@ namespace MqttPS.Core.Broker
     internal sealed partial class BrokerConnection
     {
         private const int MaxBatchBytes = 64 * 1024;
+        private static readonly byte[] EmptyBuffer = new byte[0];
+
+        /// <summary>.NET (Core) sockets complete a zero-byte read when data arrives; .NET Framework returns at once,
+        /// so there the loop reads into the decoder's buffer directly.</summary>
+        private static readonly bool ZeroByteReads =
+            !System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
 
         private readonly MqttBroker _broker;
         private readonly MqttAcceptedConnection _accepted;
@@ -112,6 +118,13 @@ namespace MqttPS.Core.Broker
             var ct = _cancellation.Token;
             while (true)
             {
+                if (ZeroByteReads && _decoder.BufferedBytes == 0)
+                {
+                    // Wait for data without holding a receive buffer (idle connections then cost no buffer once the
+                    // decoder releases its own while empty).
+                    var ready = await _stream.ReadAsync(EmptyBuffer, 0, 0, ct).ConfigureAwait(false);
+                    if (ready < 0) return;
+                }
                 var segment = _decoder.GetReceiveBuffer(4096);
                 var n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count, ct).ConfigureAwait(false);
                 if (n <= 0)
@@ -151,16 +164,25 @@ namespace MqttPS.Core.Broker
                     }
                     PacketsReceived++;
                     _broker.Counters.AddMessageReceived();
+                    List<MqttSession> congested = null;
                     try
                     {
                         if (packet is ConnectPacket connect) await HandleConnectAsync(connect).ConfigureAwait(false);
-                        else HandlePacket(packet);
+                        else
+                        {
+                            CongestionTracker.Begin();
+                            try { HandlePacket(packet); }
+                            finally { congested = CongestionTracker.End(); }
+                        }
                     }
                     catch (MqttProtocolException e)
                     {
                         HandleViolation(e, ProtocolErrorPolicy.ForHandlerError(e));
                         break;
                     }
+                    // Never wait for our own session: its queue drains through the acknowledgements we would stop reading.
+                    if (congested != null && RemoveOwnSession(congested) > 0)
+                        await CongestionTracker.WaitAsync(congested, _broker.Options).ConfigureAwait(false);
                 }
                 // Backpressure: while this client does not read what it asked for, stop reading what it sends.
                 if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
@@ -468,6 +490,12 @@ namespace MqttPS.Core.Broker
             Send(ack);
         }
 
+        private int RemoveOwnSession(List<MqttSession> sessions)
+        {
+            sessions.Remove(Session);
+            return sessions.Count;
+        }
+
         private void HandleDisconnect(DisconnectPacket p)
         {
             if (V5 && p.HasProperties && p.Properties.SessionExpiryInterval.HasValue)
@@ -568,8 +596,9 @@ namespace MqttPS.Core.Broker
         {
             // Let the receive loop start first; the writer has nothing to do before the first packet anyway.
             await Task.Yield();
-            var buffer = MqttBufferPool.Shared.Rent(8192);
-            var scratch = new MqttBufferWriter(256);
+            // Buffers are taken from the pool per batch, not per connection: an idle connection holds none.
+            byte[] buffer = null;
+            MqttBufferWriter scratch = null;
             try
             {
                 while (true)
@@ -584,7 +613,10 @@ namespace MqttPS.Core.Broker
                             else
                             {
                                 _writerIdle = true;
-                                _wakeWriter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                                // Deliberately without RunContinuationsAsynchronously: whoever queues the next packet
+                                // runs the writer inline, so a message goes out without a thread-pool hop (latency);
+                                // packets queued meanwhile by other threads are picked up by the same loop (batching).
+                                _wakeWriter = new TaskCompletionSource<bool>();
                                 wait = _wakeWriter.Task;
                             }
                         }
@@ -600,6 +632,7 @@ namespace MqttPS.Core.Broker
                         continue;
                     }
 
+                    if (buffer == null) buffer = MqttBufferPool.Shared.Rent(4096);
                     var length = 0;
                     long batchSize = 0;
                     var version = V5 ? MqttProtocolVersion.V500 : ProtocolVersion;
@@ -624,6 +657,7 @@ namespace MqttPS.Core.Broker
                         else
                         {
                             if (item.Packet is PublishPacket) _broker.Counters.AddPublishSent();
+                            if (scratch == null) scratch = new MqttBufferWriter(256);
                             scratch.Reset();
                             MqttPacketEncoder.Encode(item.Packet, version, scratch);
                             var written = scratch.WrittenSegment;
@@ -649,6 +683,14 @@ namespace MqttPS.Core.Broker
                     TaskCompletionSource<bool> drained = null;
                     lock (_sendLock)
                     {
+                        if (_pending.Count == 0)
+                        {
+                            // Going idle: give the batch buffers back.
+                            MqttBufferPool.Shared.Return(buffer);
+                            buffer = null;
+                            scratch?.Dispose();
+                            scratch = null;
+                        }
                         _pendingBytes -= batchSize;
                         if (_drained != null && _pendingBytes <= _broker.Options.MaxPendingBytesPerConnection / 2)
                         {
@@ -675,8 +717,8 @@ namespace MqttPS.Core.Broker
             }
             finally
             {
-                MqttBufferPool.Shared.Return(buffer);
-                scratch.Dispose();
+                if (buffer != null) MqttBufferPool.Shared.Return(buffer);
+                scratch?.Dispose();
                 TaskCompletionSource<bool> drained;
                 lock (_sendLock) { drained = _drained; _drained = null; }
                 drained?.TrySetResult(true);

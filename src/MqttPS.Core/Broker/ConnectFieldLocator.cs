@@ -3,7 +3,7 @@ using System.Text;
 namespace MqttPS.Core.Broker
 {
     /// <summary>
-    /// Finds which string field of a rejected CONNECT holds invalid UTF-8 (or U+0000), because the answer depends on
+    /// Finds which string field of a rejected CONNECT holds invalid UTF-8, U+0000 or a control character, because the answer depends on
     /// the field: a bad client identifier gets CONNACK 0x85, a bad will topic 0x81, a bad user name only a close.
     /// Works on the raw packet bytes; tolerant of truncation (returns null).
     /// </summary>
@@ -69,7 +69,7 @@ namespace MqttPS.Core.Broker
             try
             {
                 var s = StrictUtf8.GetString(b, pos, length);
-                valid = s.IndexOf('\0') < 0;
+                valid = s.IndexOf('\0') < 0 && !ProtocolErrorPolicy.HasControlCharacters(s);
             }
             catch (DecoderFallbackException) { valid = false; }
             pos += length;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading.Tasks;
 using MqttPS.Core.Protocol;
 
 namespace MqttPS.Core.Broker
@@ -116,6 +117,31 @@ namespace MqttPS.Core.Broker
             }
         enqueue:
             Queue.AddLast(delivery);
+            // An online client falling behind: ask the publisher to slow down before anything has to be dropped.
+            if (Connection != null && !Stalled && Queue.Count >= CongestionTracker.HighWatermark(_broker.Options)) CongestionTracker.Note(this);
+        }
+
+        private TaskCompletionSource<bool> _drainedWaiter;
+
+        /// <summary>The client stayed congested past the publisher back-off: it no longer slows publishers down
+        /// (its own queue bound applies) until it catches up.</summary>
+        public bool Stalled { get; set; }
+
+        /// <summary>Completes when the queue is down to <paramref name="low"/> messages (or the client left).</summary>
+        public Task WaitForDrainAsync(int low)
+        {
+            if (Connection == null || Queue.Count <= low) return Task.CompletedTask;
+            if (_drainedWaiter == null) _drainedWaiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _drainedWaiter.Task;
+        }
+
+        private void SignalDrained()
+        {
+            if (Queue.Count > CongestionTracker.LowWatermark(_broker.Options) && Connection != null) return;
+            Stalled = false;
+            var waiter = _drainedWaiter;
+            _drainedWaiter = null;
+            waiter?.TrySetResult(true);
         }
 
         /// <summary>Moves queued messages into the in-flight window while it has room.</summary>
@@ -136,6 +162,7 @@ namespace MqttPS.Core.Broker
                 if (next.QoS == MqttQualityOfService.AtMostOnce) connection.SendPublish(next, 0, false);
                 else SendInflight(connection, next);
             }
+            if (_drainedWaiter != null || Stalled) SignalDrained();
         }
 
         /// <summary>After a reconnect: every unacknowledged PUBLISH again with DUP set, every pending PUBREL again,

@@ -48,7 +48,8 @@ namespace MqttPS.Core.Broker
                     return e.ReasonCode;
                 case MqttPacketType.Subscribe:
                 case MqttPacketType.Unsubscribe:
-                    if (e.ReasonCode == MqttReasonCode.ProtocolError && Mentions(e, "subscription identifier")) return MqttReasonCode.ProtocolError;
+                    if (e.ReasonCode == MqttReasonCode.ProtocolError && (Mentions(e, "subscription identifier") || e.SpecReference == "MQTT-3.8.3-4"))
+                        return MqttReasonCode.ProtocolError;
                     return MqttReasonCode.MalformedPacket;
                 case MqttPacketType.Publish:
                     // A missing or invalid topic name is answered as malformed (mosquitto), not 0x90/0x82.
