@@ -21,6 +21,10 @@ namespace MqttPS.Core.Broker
         private const int MaxBatchBytes = 64 * 1024;
         private static readonly byte[] EmptyBuffer = new byte[0];
 
+        /// <summary>Per-thread encoder scratch space for control packets: encoding never awaits, so a thread's
+        /// writer is never shared, and connections need no writer of their own.</summary>
+        [ThreadStatic] private static MqttBufferWriter _scratch;
+
         /// <summary>.NET (Core) sockets complete a zero-byte read when data arrives; .NET Framework returns at once,
         /// so there the loop reads into the decoder's buffer directly.</summary>
         private static readonly bool ZeroByteReads =
@@ -598,7 +602,6 @@ namespace MqttPS.Core.Broker
             await Task.Yield();
             // Buffers are taken from the pool per batch, not per connection: an idle connection holds none.
             byte[] buffer = null;
-            MqttBufferWriter scratch = null;
             try
             {
                 while (true)
@@ -632,7 +635,14 @@ namespace MqttPS.Core.Broker
                         continue;
                     }
 
-                    if (buffer == null) buffer = MqttBufferPool.Shared.Rent(4096);
+                    if (buffer == null)
+                    {
+                        // Sized to the batch (control packets are estimated small), so a CONNACK or PUBACK does not
+                        // take a 4 KiB array; EnsureCapacity grows it when an estimate was low.
+                        long estimate = 0;
+                        for (var i = 0; i < _writing.Count; i++) estimate += _writing[i].Size;
+                        buffer = MqttBufferPool.Shared.Rent((int)Math.Min(MaxBatchBytes, Math.Max(256, estimate)));
+                    }
                     var length = 0;
                     long batchSize = 0;
                     var version = V5 ? MqttProtocolVersion.V500 : ProtocolVersion;
@@ -657,7 +667,8 @@ namespace MqttPS.Core.Broker
                         else
                         {
                             if (item.Packet is PublishPacket) _broker.Counters.AddPublishSent();
-                            if (scratch == null) scratch = new MqttBufferWriter(256);
+                            // Taken per packet, never kept across an await (the loop may resume on another thread).
+                            var scratch = _scratch ?? (_scratch = new MqttBufferWriter(256));
                             scratch.Reset();
                             MqttPacketEncoder.Encode(item.Packet, version, scratch);
                             var written = scratch.WrittenSegment;
@@ -688,8 +699,6 @@ namespace MqttPS.Core.Broker
                             // Going idle: give the batch buffers back.
                             MqttBufferPool.Shared.Return(buffer);
                             buffer = null;
-                            scratch?.Dispose();
-                            scratch = null;
                         }
                         _pendingBytes -= batchSize;
                         if (_drained != null && _pendingBytes <= _broker.Options.MaxPendingBytesPerConnection / 2)
@@ -718,7 +727,6 @@ namespace MqttPS.Core.Broker
             finally
             {
                 if (buffer != null) MqttBufferPool.Shared.Return(buffer);
-                scratch?.Dispose();
                 TaskCompletionSource<bool> drained;
                 lock (_sendLock) { drained = _drained; _drained = null; }
                 drained?.TrySetResult(true);
