@@ -44,6 +44,7 @@ namespace MqttPS.Core.Broker
         private bool _writerIdle;
         private TaskCompletionSource<bool> _wakeWriter;
         private bool _closeAfterFlush;
+        private bool _flushScheduled;
         private TaskCompletionSource<bool> _drained;
 
         private int _closing;
@@ -152,6 +153,26 @@ namespace MqttPS.Core.Broker
                 _decoder.Commit(n);
                 _broker.Counters.AddBytesReceived(n);
                 LastReceivedMilliseconds = MonotonicClock.NowMilliseconds;
+                DeferredFlush.Begin();
+                try
+                {
+                    await HandleReceivedPacketsAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Every subscriber touched by this read gets one write with everything routed to it.
+                    DeferredFlush.End();
+                }
+                // Backpressure: while this client does not read what it asked for, stop reading what it sends.
+                if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
+                    await WaitForDrainAsync().ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Decodes and handles every whole packet buffered. Writes caused by synchronous handling are
+        /// deferred (<see cref="DeferredFlush"/>); before anything awaits, they are flushed.</summary>
+        private async Task HandleReceivedPacketsAsync()
+        {
                 while (!IsClosing)
                 {
                     MqttPacket packet;
@@ -171,7 +192,12 @@ namespace MqttPS.Core.Broker
                     List<MqttSession> congested = null;
                     try
                     {
-                        if (packet is ConnectPacket connect) await HandleConnectAsync(connect).ConfigureAwait(false);
+                        if (packet is ConnectPacket connect)
+                        {
+                            DeferredFlush.End();
+                            try { await HandleConnectAsync(connect).ConfigureAwait(false); }
+                            finally { DeferredFlush.Begin(); }
+                        }
                         else
                         {
                             CongestionTracker.Begin();
@@ -186,12 +212,12 @@ namespace MqttPS.Core.Broker
                     }
                     // Never wait for our own session: its queue drains through the acknowledgements we would stop reading.
                     if (congested != null && RemoveOwnSession(congested) > 0)
-                        await CongestionTracker.WaitAsync(congested, _broker.Options).ConfigureAwait(false);
+                    {
+                        DeferredFlush.End();
+                        try { await CongestionTracker.WaitAsync(congested, _broker.Options).ConfigureAwait(false); }
+                        finally { DeferredFlush.Begin(); }
+                    }
                 }
-                // Backpressure: while this client does not read what it asked for, stop reading what it sends.
-                if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
-                    await WaitForDrainAsync().ConfigureAwait(false);
-            }
         }
 
         /// <summary>The decoder rejected the next packet: find out which packet it was and answer per policy.</summary>
@@ -577,6 +603,16 @@ namespace MqttPS.Core.Broker
                 _pendingBytes += item.Size;
                 if (_writerIdle)
                 {
+                    if (DeferredFlush.IsDeferring)
+                    {
+                        // Inside a receive loop's batch: write once, after the whole batch is routed.
+                        if (!_flushScheduled)
+                        {
+                            _flushScheduled = true;
+                            DeferredFlush.Add(this);
+                        }
+                        return true;
+                    }
                     _writerIdle = false;
                     wake = _wakeWriter;
                     _wakeWriter = null;
@@ -584,6 +620,23 @@ namespace MqttPS.Core.Broker
             }
             wake?.TrySetResult(true);
             return true;
+        }
+
+        /// <summary>Runs the writer for what was queued during a deferred batch (no-op if it already runs).</summary>
+        internal void Flush()
+        {
+            TaskCompletionSource<bool> wake = null;
+            lock (_sendLock)
+            {
+                _flushScheduled = false;
+                if (_writerIdle && _pending.Count > 0)
+                {
+                    _writerIdle = false;
+                    wake = _wakeWriter;
+                    _wakeWriter = null;
+                }
+            }
+            wake?.TrySetResult(true);
         }
 
         private Task WaitForDrainAsync()
