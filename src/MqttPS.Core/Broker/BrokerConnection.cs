@@ -220,38 +220,15 @@ namespace MqttPS.Core.Broker
                 }
         }
 
-        /// <summary>The decoder rejected the next packet: find out which packet it was and answer per policy.</summary>
+        /// <summary>The decoder rejected the next packet: answer per policy, then close.</summary>
         private void HandleDecoderError(MqttProtocolException e)
         {
-            // The decoder keeps a rejected packet at the front of its buffer; the free space it hands out starts
-            // right after the buffered bytes, so the packet's first bytes are just before that.
-            var free = _decoder.GetReceiveBuffer(1);
-            var start = free.Offset - _decoder.BufferedBytes;
-            byte firstByte = 0;
-            var lengthValid = false;
-            long remainingLength = 0;
-            if (_decoder.BufferedBytes > 0 && start >= 0)
-            {
-                firstByte = free.Array[start];
-                long multiplier = 1;
-                for (var i = 1; i <= 4 && start + i < free.Offset; i++)
-                {
-                    var b = free.Array[start + i];
-                    remainingLength += (b & 0x7F) * multiplier;
-                    multiplier *= 128;
-                    if ((b & 0x80) == 0) { lengthValid = true; break; }
-                }
-            }
             if (!IsConnected)
             {
-                string badField = null;
-                if (lengthValid && (firstByte & 0xF0) == 0x10)
-                    badField = ConnectFieldLocator.FindInvalidStringField(free.Array, start, free.Offset - start);
-                // A CONNECT with wrong fixed-header flags is not answered at all.
-                HandleConnectError(e, lengthValid && firstByte == 0x10, badField);
+                HandleConnectError(e);
                 return;
             }
-            HandleViolation(e, V5 ? ProtocolErrorPolicy.ForDecoderError(e, firstByte, lengthValid, remainingLength) : null);
+            HandleViolation(e, V5 ? ProtocolErrorPolicy.ForDecoderError(e) : null);
         }
 
         /// <summary>Closes after a protocol violation; 5.0 clients first get DISCONNECT with <paramref name="reason"/>
@@ -262,17 +239,17 @@ namespace MqttPS.Core.Broker
             _broker.Counters.AddProtocolError();
             if (!IsConnected)
             {
-                HandleConnectError(e, true, null);
+                HandleConnectError(e);
                 return;
             }
             if (V5 && reason.HasValue) CloseWithReason((DisconnectReasonCode)(byte)reason.Value, _closeReason);
             else Abort(_closeReason);
         }
 
-        private void HandleConnectError(MqttProtocolException e, bool lengthValid, string invalidStringField)
+        private void HandleConnectError(MqttProtocolException e)
         {
             _closeReason = "CONNECT rejected: " + e.Message;
-            var connAck = lengthValid ? ConnectErrorResponse(e, invalidStringField) : null;
+            var connAck = ConnectErrorResponse(e);
             if (connAck != null)
             {
                 Send(connAck);
