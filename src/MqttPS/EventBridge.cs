@@ -20,6 +20,8 @@ namespace MqttPS
             var subscriber = events.SubscribeEvent(null, null, sourceIdentifier, null, action, false, false);
             subscription.EventRegistration = subscriber;
             subscription.Job = subscriber.Action;
+            // Like Register-ObjectEvent -Action: the action's job is listed by Get-Job, and Receive-Job shows its output.
+            if (subscriber.Action != null) cmdlet.JobRepository.Add(subscriber.Action);
             subscription.EventSink = (s, message) =>
             {
                 MqttMessage view;
@@ -42,6 +44,11 @@ namespace MqttPS
             {
                 try { cmdlet.Events.UnsubscribeEvent(subscriber); }
                 catch (System.ArgumentException) { /* already removed with Unregister-Event */ }
+                if (subscriber.Action != null)
+                {
+                    try { cmdlet.JobRepository.Remove(subscriber.Action); }
+                    catch (System.ArgumentException) { /* already removed with Remove-Job */ }
+                }
                 subscription.EventRegistration = null;
             }
         }

@@ -23,18 +23,54 @@ namespace MqttPS
 
         CancellationToken IShellHost.Stopping => _stop.Token;
 
-        /// <summary>Queue for the protocol trace of this cmdlet's calls; drained into -Verbose while waiting.</summary>
-        protected VerboseQueue Verbose => _verbose ?? (_verbose = new VerboseQueue());
+        /// <summary>Queue for the protocol trace of this cmdlet's calls, drained into -Verbose while waiting; null
+        /// when verbose output is off, so the engine does not format trace lines nobody reads.</summary>
+        protected VerboseQueue Verbose => WantsVerbose ? (_verbose ?? (_verbose = new VerboseQueue())) : null;
+
+        private bool? _wantsVerbose;
+
+        private bool WantsVerbose
+        {
+            get
+            {
+                if (_wantsVerbose == null)
+                {
+                    if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var bound))
+                        _wantsVerbose = bound is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(bound);
+                    else
+                        _wantsVerbose = SessionState.PSVariable.GetValue("VerbosePreference") is ActionPreference preference && preference != ActionPreference.SilentlyContinue;
+                }
+                return _wantsVerbose.Value;
+            }
+        }
 
         private MqttShellSession _session;
 
         /// <summary>The MQTT state of the runspace this cmdlet runs in (connections, subscriptions, brokers).</summary>
-        protected MqttShellSession Session =>
-            _session ?? (_session = MqttShellSession.For(Runspace.DefaultRunspace ?? (object)SessionState, () => new MqttShellSession(new MqttClientAdapterFactory())));
+        protected MqttShellSession Session => _session ?? (_session = SessionFor(Runspace.DefaultRunspace));
+
+        private MqttShellSession SessionFor(Runspace runspace)
+        {
+            if (runspace == null) return MqttShellSession.For(SessionState, () => new MqttShellSession(new MqttClientAdapterFactory()));
+            return MqttShellSession.For(runspace, () =>
+            {
+                var session = new MqttShellSession(new MqttClientAdapterFactory());
+                // Connections and brokers belong to the runspace: close them with it, or their sockets outlive it.
+                runspace.StateChanged += (sender, e) =>
+                {
+                    var state = e.RunspaceStateInfo.State;
+                    if (state == RunspaceState.Closing || state == RunspaceState.Closed || state == RunspaceState.Broken)
+                        session.CloseAll(null);
+                };
+                return session;
+            });
+        }
 
         protected override void StopProcessing()
         {
-            _stop.Cancel();
+            // StopProcessing comes from another thread and may race with Dispose.
+            try { _stop.Cancel(); }
+            catch (ObjectDisposedException) { }
         }
 
         void IShellHost.WriteVerbose(string text)

@@ -172,15 +172,14 @@ namespace MqttPS.Benchmarks
             {
                 await WaitForSubscriptionAsync(brokerLog, "bench-sub-" + tag, timeout).ConfigureAwait(false);
                 var watch = Stopwatch.StartNew();
-                using (var pub = StartProcess("/bin/sh", new[] { "-c", "exec mosquitto_pub -h 127.0.0.1 -p " + port + " -i bench-pub-" + tag + " -q " + q + " -t " + topic + " -l < " + inputFile }, null))
+                using (var pub = StartProcess("/bin/sh", new[] { "-c", PubCommand(port, "bench-pub-" + tag, q, topic, inputFile) }, null))
                 {
-                    var published = await WaitForExitAsync(pub, timeout).ConfigureAwait(false);
-                    var publishSeconds = watch.Elapsed.TotalSeconds;
                     var done = await WaitForExitAsync(sub, timeout).ConfigureAwait(false);
                     var total = watch.Elapsed.TotalSeconds;
+                    Kill(pub);
                     if (!done) Kill(sub);
-                    if (!published) Kill(pub);
-                    return new Outcome { Received = done && sub.ExitCode == 0 ? count : -1, PublishSeconds = publishSeconds, TotalSeconds = total };
+                    // mosquitto_pub's own finish cannot be observed (stdin held open): its publishing time is the end-to-end time.
+                    return new Outcome { Received = done && sub.ExitCode == 0 ? count : -1, PublishSeconds = total, TotalSeconds = total };
                 }
             }
         }
@@ -214,18 +213,25 @@ namespace MqttPS.Benchmarks
                 await subscriber.SubscribeAsync(topic, qos).ConfigureAwait(false);
                 var watch = Stopwatch.StartNew();
                 var receiving = ReceiveAllAsync(subscriber, count, cts.Token);
-                using (var pub = StartProcess("/bin/sh", new[] { "-c", "exec mosquitto_pub -h 127.0.0.1 -p " + port + " -i bench-pub-in -q " + (int)qos + " -t " + topic + " -l < " + inputFile }, null))
+                using (var pub = StartProcess("/bin/sh", new[] { "-c", PubCommand(port, "bench-pub-in", ((int)qos).ToString(), topic, inputFile) }, null))
                 {
-                    var published = await WaitForExitAsync(pub, timeout).ConfigureAwait(false);
-                    var publishSeconds = watch.Elapsed.TotalSeconds;
                     var received = await receiving.ConfigureAwait(false);
                     var total = watch.Elapsed.TotalSeconds;
-                    if (!published) Kill(pub);
+                    var publishSeconds = total;
+                    Kill(pub);
                     await subscriber.DisconnectAsync().ConfigureAwait(false);
                     return new Outcome { Received = received, PublishSeconds = publishSeconds, TotalSeconds = total };
                 }
             }
         }
+
+        /// <summary>
+        /// mosquitto_pub -l disconnects as soon as stdin ends, dropping QoS 1 messages still queued in libmosquitto
+        /// (seen with 2.0.11: 3,401 of 200,000 arrived). So stdin is held open after the file; the run ends when the
+        /// subscriber has everything, and the publisher is then killed.
+        /// </summary>
+        private static string PubCommand(int port, string clientId, string qos, string topic, string inputFile)
+            => "(cat " + inputFile + "; sleep 600) | mosquitto_pub -h 127.0.0.1 -p " + port + " -i " + clientId + " -q " + qos + " -t " + topic + " -l";
 
         private static async Task WaitForSubscriptionAsync(StringBuilder brokerLog, string clientId, TimeSpan timeout)
         {

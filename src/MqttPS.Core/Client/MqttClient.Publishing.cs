@@ -11,7 +11,6 @@ namespace MqttPS.Core.Client
     // Outgoing publishes: QoS 0/1/2 flows, the in-flight window, the offline queue and the resend after reconnect.
     public sealed partial class MqttClient
     {
-        private static readonly Task<MqttPublishResult> QoS0SentTask = Task.FromResult(MqttPublishResult.QoS0Sent);
         private readonly Dictionary<ushort, OutgoingPublish> _outgoing = new Dictionary<ushort, OutgoingPublish>();
         private readonly Queue<OfflinePublish> _offline = new Queue<OfflinePublish>();
         private readonly LinkedList<OutgoingPublish> _awaitingWindow = new LinkedList<OutgoingPublish>();
@@ -44,7 +43,7 @@ namespace MqttPS.Core.Client
             {
                 var connection = _connection;
                 if (connection != null) return PublishOnConnection(connection, message, cancellationToken);
-                var reconnecting = !_reconnectTask.IsCompleted || (_options.AutoReconnect && _everConnected && !_userDisconnected);
+                var reconnecting = _reconnectPending;
                 if (!reconnecting)
                     throw new InvalidOperationException("The client is not connected to " + Address + (_everConnected ? " (the connection was closed)" : ": call ConnectAsync first") + "; cannot publish to '" + message.Topic + "'.");
                 lock (_sessionLock)
@@ -81,17 +80,9 @@ namespace MqttPS.Core.Client
             if (packet.QoS == MqttQualityOfService.AtMostOnce)
             {
                 if (Trace != null) Log("-> PUBLISH topic=" + packet.Topic + " qos=0" + (packet.Retain ? " retain" : "") + " (" + packet.Payload.Length + " bytes)");
-                var write = connection.Writer.WriteAsync(packet);
-                if (write.Status == TaskStatus.RanToCompletion) return QoS0SentTask;
-                return AwaitQoS0Async(write);
+                return connection.Writer.WriteAsync(packet);
             }
             return PublishAcknowledgedAsync(packet, cancellationToken);
-        }
-
-        private static async Task<MqttPublishResult> AwaitQoS0Async(Task write)
-        {
-            await write.ConfigureAwait(false);
-            return MqttPublishResult.QoS0Sent;
         }
 
         private async Task<MqttPublishResult> PublishAcknowledgedAsync(PublishPacket packet, CancellationToken cancellationToken)
@@ -107,7 +98,7 @@ namespace MqttPS.Core.Client
             if (_connection == null)
             {
                 bool willResend;
-                lock (_stateLock) willResend = !_reconnectTask.IsCompleted || (_options.AutoReconnect && !_userDisconnected && Volatile.Read(ref _disposed) == 0);
+                lock (_stateLock) willResend = _reconnectPending;
                 if (!willResend) AbandonOutgoing(pending, new MqttConnectionLostException("The connection to " + Address + " closed before the publish was sent."));
             }
             if (waiting && cancellationToken.CanBeCanceled)

@@ -195,6 +195,13 @@ namespace MqttPS.Core.Client
             connection.ReceiveBlocked = true;
             if (Trace != null) Log("receive queue full (" + _receiveQueue.Capacity + "): not reading from the broker until the consumer catches up");
             try { await enqueue.ConfigureAwait(false); }
+            catch (OperationCanceledException)
+            {
+                // The connection closed before the message could be queued: it was not delivered and not
+                // acknowledged, so the broker sends it again; a QoS 2 redelivery must not count as a duplicate.
+                if (publish.QoS == MqttQualityOfService.ExactlyOnce) lock (_sessionLock) _incomingQoS2.Remove(publish.PacketId);
+                throw;
+            }
             finally
             {
                 connection.ReceiveBlocked = false;

@@ -36,6 +36,8 @@ namespace MqttPS.Core.Client
         private bool _connecting;
         private bool _userDisconnected;
         private bool _everConnected;
+        /// <summary>Set (under _stateLock) when a loss starts automatic reconnecting; cleared when it succeeds or gives up.</summary>
+        private volatile bool _reconnectPending;
         private int _disposed;
         private CancellationTokenSource _reconnectCancellation;
         private Task _reconnectTask = Task.CompletedTask;
@@ -70,7 +72,7 @@ namespace MqttPS.Core.Client
                 lock (_stateLock)
                 {
                     if (_connecting) return MqttConnectionState.Connecting;
-                    if (!_reconnectTask.IsCompleted) return MqttConnectionState.Reconnecting;
+                    if (_reconnectPending) return MqttConnectionState.Reconnecting;
                 }
                 return MqttConnectionState.Disconnected;
             }
@@ -130,7 +132,7 @@ namespace MqttPS.Core.Client
             {
                 if (_connection != null) throw new InvalidOperationException("The client is already connected to " + Address + ".");
                 if (_connecting) throw new InvalidOperationException("The client is already connecting to " + Address + ".");
-                if (!_reconnectTask.IsCompleted) throw new InvalidOperationException("The client is reconnecting to " + Address + " automatically; disconnect first.");
+                if (_reconnectPending) throw new InvalidOperationException("The client is reconnecting to " + Address + " automatically; disconnect first.");
                 _connecting = true;
                 _userDisconnected = false;
             }
@@ -396,8 +398,17 @@ namespace MqttPS.Core.Client
 
             if (!connAck.SessionPresent)
             {
-                // [MQTT-3.2.2-5]: the broker has no session, so neither may we: forget incoming QoS 2 state.
-                lock (_sessionLock) _incomingQoS2.Clear();
+                // [MQTT-3.2.2-5]: the broker has no session, so neither may we: forget incoming QoS 2 state. A
+                // reconnect makes the recorded subscriptions again; a connect by the user starts from nothing.
+                lock (_sessionLock)
+                {
+                    _incomingQoS2.Clear();
+                    if (!isReconnect)
+                    {
+                        _subscriptions.Clear();
+                        _responseTopic = null;
+                    }
+                }
             }
 
             lock (_stateLock)
@@ -407,7 +418,14 @@ namespace MqttPS.Core.Client
                     connection.Close();
                     throw new ObjectDisposedException(nameof(MqttClient), "The MQTT client was disposed while connecting.");
                 }
+                if (isReconnect && _userDisconnected)
+                {
+                    // DisconnectAsync ran while this reconnect was completing: it must not leave a live connection behind.
+                    connection.Close();
+                    throw new OperationCanceledException("The client was disconnected while reconnecting.");
+                }
                 _connection = connection;
+                if (isReconnect) _reconnectPending = false;
                 _protocolVersion = version;
                 _everConnected = true;
                 LastConnectResult = result;
@@ -430,6 +448,7 @@ namespace MqttPS.Core.Client
                 if (_connection != connection) { connection.Close(); return; }
                 _connection = null;
                 reconnect = _options.AutoReconnect && !_userDisconnected && Volatile.Read(ref _disposed) == 0;
+                _reconnectPending = reconnect;
                 if (reconnect)
                 {
                     _reconnectCancellation = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
@@ -460,6 +479,7 @@ namespace MqttPS.Core.Client
                 if (_options.MaxReconnectAttempts > 0 && attempt > _options.MaxReconnectAttempts)
                 {
                     var gaveUp = new MqttConnectionLostException("Gave up reconnecting to " + Address + " after " + _options.MaxReconnectAttempts + " attempts.");
+                    _reconnectPending = false;
                     FailSession(gaveUp);
                     RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Disconnected) { Reason = gaveUp.Message, Exception = gaveUp, Attempt = attempt - 1 });
                     return;
@@ -474,6 +494,7 @@ namespace MqttPS.Core.Client
                 }
                 catch (Exception) when (cancellationToken.IsCancellationRequested)
                 {
+                    _reconnectPending = false;
                     return;
                 }
                 catch (Exception e)
@@ -482,12 +503,14 @@ namespace MqttPS.Core.Client
                     if (e is MqttConnectException ce && ce.ReasonCode.HasValue && IsPermanentRefusal(ce.ReasonCode.Value))
                     {
                         // Wrong credentials or a banned client do not get better by retrying.
+                        _reconnectPending = false;
                         FailSession(ce);
                         RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Disconnected) { Reason = ce.Message, Exception = ce, Attempt = attempt });
                         return;
                     }
                 }
             }
+            _reconnectPending = false;
         }
 
         private static bool IsPermanentRefusal(ConnectReasonCode code)
@@ -547,13 +570,23 @@ namespace MqttPS.Core.Client
                 reconnectTask = _reconnectTask;
             }
             try { _reconnectCancellation?.Cancel(); } catch (ObjectDisposedException) { }
+            _reconnectPending = false;
             if (connection != null)
             {
                 try
                 {
-                    var packet = new DisconnectPacket { ReasonCode = reason };
-                    Log("-> DISCONNECT " + reason);
-                    var write = connection.Writer.WriteAsync(packet);
+                    Task write;
+                    if (reason == DisconnectReasonCode.DisconnectWithWillMessage && connection.Version != MqttProtocolVersion.V500)
+                    {
+                        // 3.1/3.1.1 have no "disconnect with will": the will is published when the connection ends without DISCONNECT.
+                        Log("closing without DISCONNECT so that the broker publishes the will (" + Describe(connection.Version) + ")");
+                        write = Task.CompletedTask;
+                    }
+                    else
+                    {
+                        Log("-> DISCONNECT " + reason);
+                        write = connection.Writer.WriteAsync(new DisconnectPacket { ReasonCode = reason });
+                    }
                     using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                     {
                         timeout.CancelAfter(_options.DisconnectTimeout);
@@ -603,6 +636,7 @@ namespace MqttPS.Core.Client
                 if (!(connection.Stream is WebSocketStream)) connection.Writer.TryWriteNow(new DisconnectPacket { ReasonCode = DisconnectReasonCode.NormalDisconnection });
                 connection.Close();
             }
+            _reconnectPending = false;
             try { _lifetime.Cancel(); } catch (AggregateException) { }
             var disposed = new ObjectDisposedException(nameof(MqttClient), "The MQTT client was disposed.");
             FailRequests(disposed);
@@ -611,10 +645,21 @@ namespace MqttPS.Core.Client
                 RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Disconnected) { Reason = "client disposed", ClientInitiated = true });
         }
 
+        /// <summary>For writes nobody awaits (acknowledgements, pings): PacketWriter marks its failed tasks observed, and a
+        /// lost connection is reported once through OnConnectionLost, so there is nothing to attach here.</summary>
         private static void Observe(Task task)
         {
-            if (task.IsCompleted) { _ = task.Exception; return; }
-            task.ContinueWith(t => { _ = t.Exception; }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (task.IsFaulted) _ = task.Exception;
+        }
+
+        /// <summary>The receive and keep-alive tasks of the current connection (tests check that nothing outlives a close).</summary>
+        internal Task[] BackgroundTasks
+        {
+            get
+            {
+                var connection = _connection;
+                return connection == null ? new Task[0] : new[] { connection.ReceiveTask, connection.KeepAliveTask };
+            }
         }
 
         internal static long ElapsedMilliseconds(long fromTimestamp) => (Stopwatch.GetTimestamp() - fromTimestamp) * 1000 / Stopwatch.Frequency;

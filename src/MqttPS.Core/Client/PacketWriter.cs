@@ -17,6 +17,7 @@ namespace MqttPS.Core.Client
     internal sealed class PacketWriter : IDisposable
     {
         private const int HighWaterMark = 1024 * 1024;
+        private const int ShrinkAbove = 4 * 1024 * 1024;
 
         private readonly object _lock = new object();
         private readonly Stream _stream;
@@ -25,8 +26,8 @@ namespace MqttPS.Core.Client
         private readonly Action<Exception> _onFailure;
         private MqttBufferWriter _pending = new MqttBufferWriter(8192);
         private MqttBufferWriter _writing = new MqttBufferWriter(8192);
-        private TaskCompletionSource<bool> _pendingWritten;
-        private TaskCompletionSource<bool> _currentWrite;
+        private TaskCompletionSource<MqttPublishResult> _pendingWritten;
+        private TaskCompletionSource<MqttPublishResult> _currentWrite;
         private bool _flushing;
         private Exception _failure;
         private bool _disposed;
@@ -46,17 +47,21 @@ namespace MqttPS.Core.Client
         /// <summary>Topic aliases of this connection, or null when not used.</summary>
         public OutgoingTopicAliases TopicAliases { get; set; }
 
-        /// <summary>Encodes <paramref name="packet"/> now (in call order) and completes when its bytes were written.</summary>
-        public Task WriteAsync(MqttPacket packet)
+        /// <summary>
+        /// Encodes <paramref name="packet"/> now (in call order) and completes when its bytes were written. All packets
+        /// of one batch share the returned task; its result is the QoS 0 publish result, so a QoS 0 publish can
+        /// return it as it is (no task or continuation per message).
+        /// </summary>
+        public Task<MqttPublishResult> WriteAsync(MqttPacket packet)
         {
-            TaskCompletionSource<bool> written;
+            TaskCompletionSource<MqttPublishResult> written;
             bool startFlush;
             lock (_lock)
             {
                 if (_failure != null) return FailedTask(_failure);
                 if (_pending.Length >= HighWaterMark && _flushing) return WaitThenWriteAsync(packet);
                 Encode(packet);
-                written = _pendingWritten ?? (_pendingWritten = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+                written = _pendingWritten ?? (_pendingWritten = new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously));
                 startFlush = !_flushing;
                 if (startFlush) _flushing = true;
             }
@@ -64,7 +69,7 @@ namespace MqttPS.Core.Client
             return written.Task;
         }
 
-        private async Task WaitThenWriteAsync(MqttPacket packet)
+        private async Task<MqttPublishResult> WaitThenWriteAsync(MqttPacket packet)
         {
             while (true)
             {
@@ -77,7 +82,7 @@ namespace MqttPS.Core.Client
                 }
                 try { await current.ConfigureAwait(false); } catch { /* the failure is rethrown above */ }
             }
-            await WriteAsync(packet).ConfigureAwait(false);
+            return await WriteAsync(packet).ConfigureAwait(false);
         }
 
         private void Encode(MqttPacket packet)
@@ -119,9 +124,12 @@ namespace MqttPS.Core.Client
 
         private async Task FlushLoopAsync()
         {
+            // Leave the caller's thread first: the caller goes on encoding its next packets while this writes, so
+            // a burst from one publisher becomes a few large writes instead of one system call per packet.
+            await Task.Yield();
             while (true)
             {
-                TaskCompletionSource<bool> written;
+                TaskCompletionSource<MqttPublishResult> written;
                 lock (_lock)
                 {
                     if (_pending.Length == 0 || _failure != null)
@@ -146,7 +154,7 @@ namespace MqttPS.Core.Client
                     var failure = e is OperationCanceledException || e is ObjectDisposedException
                         ? new MqttConnectionLostException("The connection closed while writing.", null, e)
                         : (Exception)new MqttConnectionLostException("Writing to the broker failed: " + e.Message, null, e);
-                    TaskCompletionSource<bool> pendingToo;
+                    TaskCompletionSource<MqttPublishResult> pendingToo;
                     lock (_lock)
                     {
                         if (_failure == null) _failure = failure;
@@ -158,11 +166,24 @@ namespace MqttPS.Core.Client
                     }
                     written.TrySetException(failure);
                     pendingToo?.TrySetException(failure);
+                    // Acknowledgements and pings are written without anyone awaiting them; the loss itself is reported
+                    // through _onFailure, so these task exceptions count as observed.
+                    _ = written.Task.Exception;
+                    if (pendingToo != null) _ = pendingToo.Task.Exception;
                     try { _onFailure?.Invoke(failure); } catch (Exception) { /* the owner's handler must not kill the writer */ }
                     return;
                 }
-                lock (_lock) _writing.Reset();
-                written.TrySetResult(true);
+                lock (_lock)
+                {
+                    if (_writing.Buffer.Length > ShrinkAbove && !_disposed)
+                    {
+                        // One large publish must not pin a buffer of its size for the rest of the connection.
+                        _writing.Dispose();
+                        _writing = new MqttBufferWriter(8192);
+                    }
+                    else _writing.Reset();
+                }
+                written.TrySetResult(MqttPublishResult.QoS0Sent);
             }
         }
 
@@ -185,14 +206,18 @@ namespace MqttPS.Core.Client
         /// <summary>Fails pending and later writes (connection closing).</summary>
         public void Fail(Exception failure)
         {
-            TaskCompletionSource<bool> pending;
+            TaskCompletionSource<MqttPublishResult> pending;
             lock (_lock)
             {
                 if (_failure == null) _failure = failure;
                 pending = _pendingWritten;
                 _pendingWritten = null;
             }
-            pending?.TrySetException(failure);
+            if (pending != null)
+            {
+                pending.TrySetException(failure);
+                _ = pending.Task.Exception;
+            }
         }
 
         public void Dispose()
@@ -208,10 +233,11 @@ namespace MqttPS.Core.Client
             }
         }
 
-        private static Task FailedTask(Exception e)
+        private static Task<MqttPublishResult> FailedTask(Exception e)
         {
-            var tcs = new TaskCompletionSource<bool>();
+            var tcs = new TaskCompletionSource<MqttPublishResult>();
             tcs.SetException(e);
+            _ = tcs.Task.Exception;
             return tcs.Task;
         }
     }

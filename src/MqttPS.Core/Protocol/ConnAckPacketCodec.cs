@@ -14,6 +14,8 @@ namespace MqttPS.Core.Protocol
                 layout.PropertiesLength = MqttPropertyCodec.GetContentLength(packet.HasProperties ? packet.Properties : null, (int)MqttPacketType.ConnAck);
                 layout.RemainingLength = (int)Math.Min(int.MaxValue, 2L + MqttPropertyCodec.GetBlockLength(layout.PropertiesLength));
             }
+            if (version != MqttProtocolVersion.V500) ToReturnCode(packet.ReasonCode); // refuse before writing anything
+            else if (packet.HasProperties) ConnectPacketCodec.CheckAuthenticationMethod(packet.Properties, "CONNACK");
             if (packet.SessionPresent && (byte)packet.ReasonCode >= 0x80)
             {
                 throw MqttProtocolErrors.ProtocolError(version == MqttProtocolVersion.V500 ? "MQTT-3.2.2-6" : "MQTT-3.2.2-4",
@@ -53,7 +55,13 @@ namespace MqttPS.Core.Protocol
                 packet.SessionPresent = (flags & 1) != 0;
             }
             var code = reader.ReadByte(version == MqttProtocolVersion.V500 ? "reason code" : "return code");
-            if (version == MqttProtocolVersion.V500)
+            if (version == MqttProtocolVersion.V500 && reader.EndOfData && code != 0 && code <= 5)
+            {
+                // A server that does not speak 5.0 refuses the CONNECT with a 3.1.1 CONNACK (return code 1 =
+                // unacceptable protocol version): read it as such, so the client can tell and fall back.
+                packet.ReasonCode = FromReturnCode(code);
+            }
+            else if (version == MqttProtocolVersion.V500)
             {
                 ValidateReasonCode(code);
                 packet.ReasonCode = (ConnectReasonCode)code;

@@ -28,6 +28,7 @@ namespace MqttPS.Core.Protocol
             long length = 2 + (version == MqttProtocolVersion.V310 ? ProtocolNameV31.Length : ProtocolName.Length) + 1 + 1 + 2;
             if (version == MqttProtocolVersion.V500)
             {
+                if (packet.HasProperties) CheckAuthenticationMethod(packet.Properties, "CONNECT");
                 layout.PropertiesLength = MqttPropertyCodec.GetContentLength(packet.HasProperties ? packet.Properties : null, (int)MqttPacketType.Connect);
                 length += MqttPropertyCodec.GetBlockLength(layout.PropertiesLength);
             }
@@ -99,9 +100,10 @@ namespace MqttPS.Core.Protocol
 
         /// <remarks>
         /// Which errors get a CONNACK follows mosquitto: failures before the protocol version is known, in the
-        /// connect flags and in user name / password close the connection silently
-        /// (<see cref="MqttProtocolException.SuppressReply"/>); a bad client identifier is 0x85 Client
-        /// Identifier not valid; everything else is answered with its reason code.
+        /// connect flags or keep alive, and in user name / password close the connection silently
+        /// (<see cref="MqttProtocolException.SuppressReply"/>), and so does every error of a 3.1/3.1.1 CONNECT
+        /// except an unsupported protocol level (return code 1); in 5.0 a bad client identifier is 0x85 Client
+        /// Identifier not valid and everything else is answered with its reason code.
         /// </remarks>
         public static ConnectPacket Read(ref MqttPacketReader reader, byte firstByte, MqttDecodeRole role)
         {
@@ -118,12 +120,35 @@ namespace MqttPS.Core.Protocol
             }
             packet.ProtocolVersion = version;
             packet.IsBridge = isBridge;
+            if (version == MqttProtocolVersion.V500) return ReadRest(ref reader, packet, firstByte, role);
+            try
+            {
+                return ReadRest(ref reader, packet, firstByte, role);
+            }
+            catch (MqttProtocolException exception)
+            {
+                // MQTT 3.1/3.1.1 CONNACK return codes cover none of these errors: close without CONNACK
+                // [MQTT-3.2.2-6] (mosquitto does so even for an invalid client identifier).
+                throw MqttFixedHeader.Silent(exception);
+            }
+        }
+
+        private static ConnectPacket ReadRest(ref MqttPacketReader reader, ConnectPacket packet, byte firstByte, MqttDecodeRole role)
+        {
+            var version = packet.ProtocolVersion;
             var v31 = version == MqttProtocolVersion.V310;
             if (!v31) MqttFixedHeader.ValidateConnectFlags(firstByte);
 
             var flags = ReadConnectFlags(ref reader, version);
             packet.CleanStart = (flags & CleanStartFlag) != 0;
-            packet.KeepAliveSeconds = reader.ReadUInt16("keep alive");
+            try
+            {
+                packet.KeepAliveSeconds = reader.ReadUInt16("keep alive");
+            }
+            catch (MqttProtocolException exception)
+            {
+                throw MqttFixedHeader.Silent(exception);
+            }
 
             if (version == MqttProtocolVersion.V500)
             {

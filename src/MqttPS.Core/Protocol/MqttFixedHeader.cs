@@ -5,14 +5,10 @@ namespace MqttPS.Core.Protocol
     /// </summary>
     internal static class MqttFixedHeader
     {
-        /// <summary>The largest whole packet: 1 byte, a 4-byte Remaining Length and 268,435,455 bytes.</summary>
-        public const long MaximumPacketSize = 1 + VariableByteInteger.MaximumSize + VariableByteInteger.MaximumValue;
-
         /// <summary>
-        /// Checks the first byte once the fixed header is complete, before any body is buffered (after
-        /// <see cref="ValidateType"/>). PUBLISH flags are checked with
-        /// the packet (they carry DUP/QoS/RETAIN), CONNECT flags once its protocol name is known (MQTT 3.1 did
-        /// not fix them).
+        /// Checks flags and direction once the fixed header is complete, before any body is buffered (after
+        /// <see cref="ValidateType"/>). PUBLISH flags are checked with the packet (they carry DUP/QoS/RETAIN),
+        /// CONNECT flags once its protocol name is known (MQTT 3.1 did not fix them).
         /// </summary>
         /// <remarks>
         /// Reason codes follow mosquitto where it deviates from the letter of [MQTT-2.1.3-1] ("invalid flags

@@ -20,7 +20,7 @@ namespace MqttPS.Core.Protocol
         private const int LargeBufferSize = 64 * 1024;
         // How much room beyond what the caller asked for GetReceiveBuffer offers towards a large pending
         // packet: bounded so that a declared length alone never triggers a big allocation.
-        private const int MaximumReadAhead = 1024 * 1024;
+        private const int MaximumReadAhead = 64 * 1024;
 
         private readonly MqttBufferPool _pool;
         private byte[] _buffer;
@@ -199,11 +199,14 @@ namespace MqttPS.Core.Protocol
             _end = used;
         }
 
-        /// <summary>After a big packet, an empty decoder goes back to a small buffer.</summary>
+        /// <summary>
+        /// An empty decoder goes back to a small buffer once large packets stop coming (while they keep coming,
+        /// the large buffer is kept rather than grown again for each one).
+        /// </summary>
         private void ReleaseLargeBuffer()
         {
             _start = _end = 0;
-            if (_buffer.Length <= LargeBufferSize) return;
+            if (_buffer.Length <= LargeBufferSize || (long)LastPacketSize * 4 > _buffer.Length) return;
             _pool.Return(_buffer);
             _buffer = _pool.Rent(DefaultBufferSize);
         }

@@ -14,51 +14,10 @@ namespace MqttPS.Core.Protocol
         /// <summary>Appends the encoded packet to <paramref name="output"/>; returns the number of bytes written.</summary>
         public static int Encode(MqttPacket packet, MqttProtocolVersion version, MqttBufferWriter output)
         {
-            if (packet == null) throw new ArgumentNullException(nameof(packet));
             if (output == null) throw new ArgumentNullException(nameof(output));
-            CheckVersion(version);
+            var layout = Measure(packet, version);
             var start = output.Length;
-            switch (packet)
-            {
-                case PublishPacket publish:
-                    PublishPacketCodec.Write(publish, version, PublishPacketCodec.Measure(publish, version), output);
-                    break;
-                case PublishResponsePacket response:
-                    PublishResponsePacketCodec.Write(response, PublishResponsePacketCodec.Measure(response, version), output);
-                    break;
-                case ConnectPacket connect:
-                    ConnectPacketCodec.Write(connect, ConnectPacketCodec.Measure(connect), output);
-                    break;
-                case ConnAckPacket connAck:
-                    ConnAckPacketCodec.Write(connAck, version, ConnAckPacketCodec.Measure(connAck, version), output);
-                    break;
-                case SubscribePacket subscribe:
-                    SubscribePacketCodec.Write(subscribe, version, SubscribePacketCodec.Measure(subscribe, version), output);
-                    break;
-                case SubAckPacket subAck:
-                    SubAckPacketCodec.Write(subAck, version, SubAckPacketCodec.Measure(subAck, version), output);
-                    break;
-                case UnsubscribePacket unsubscribe:
-                    UnsubscribePacketCodec.Write(unsubscribe, version, UnsubscribePacketCodec.Measure(unsubscribe, version), output);
-                    break;
-                case UnsubAckPacket unsubAck:
-                    UnsubAckPacketCodec.Write(unsubAck, version, UnsubAckPacketCodec.Measure(unsubAck, version), output);
-                    break;
-                case PingReqPacket _:
-                    MqttFixedHeader.Write(output, MqttPacketType.PingReq, 0, 0);
-                    break;
-                case PingRespPacket _:
-                    MqttFixedHeader.Write(output, MqttPacketType.PingResp, 0, 0);
-                    break;
-                case DisconnectPacket disconnect:
-                    DisconnectPacketCodec.Write(disconnect, DisconnectPacketCodec.Measure(disconnect, version), output);
-                    break;
-                case AuthPacket auth:
-                    AuthPacketCodec.Write(auth, AuthPacketCodec.Measure(auth, version), output);
-                    break;
-                default:
-                    throw new ArgumentException("unknown packet class " + packet.GetType().FullName, nameof(packet));
-            }
+            Write(packet, version, layout, output);
             return output.Length - start;
         }
 
@@ -73,28 +32,49 @@ namespace MqttPS.Core.Protocol
         }
 
         /// <summary>The packet's encoded size including the fixed header; validates as <see cref="Encode(MqttPacket, MqttProtocolVersion, MqttBufferWriter)"/> does.</summary>
-        public static int GetEncodedLength(MqttPacket packet, MqttProtocolVersion version)
+        public static int GetEncodedLength(MqttPacket packet, MqttProtocolVersion version) =>
+            MqttFixedHeader.GetPacketSize(Measure(packet, version).RemainingLength, packet.PacketType);
+
+        /// <summary>Validates the packet and computes its lengths; throws before anything is written.</summary>
+        private static MqttPacketLayout Measure(MqttPacket packet, MqttProtocolVersion version)
         {
             if (packet == null) throw new ArgumentNullException(nameof(packet));
             CheckVersion(version);
-            MqttPacketLayout layout;
             switch (packet)
             {
-                case PublishPacket publish: layout = PublishPacketCodec.Measure(publish, version); break;
-                case PublishResponsePacket response: layout = PublishResponsePacketCodec.Measure(response, version); break;
-                case ConnectPacket connect: layout = ConnectPacketCodec.Measure(connect); break;
-                case ConnAckPacket connAck: layout = ConnAckPacketCodec.Measure(connAck, version); break;
-                case SubscribePacket subscribe: layout = SubscribePacketCodec.Measure(subscribe, version); break;
-                case SubAckPacket subAck: layout = SubAckPacketCodec.Measure(subAck, version); break;
-                case UnsubscribePacket unsubscribe: layout = UnsubscribePacketCodec.Measure(unsubscribe, version); break;
-                case UnsubAckPacket unsubAck: layout = UnsubAckPacketCodec.Measure(unsubAck, version); break;
+                case PublishPacket publish: return PublishPacketCodec.Measure(publish, version);
+                case PublishResponsePacket response: return PublishResponsePacketCodec.Measure(response, version);
+                case ConnectPacket connect: return ConnectPacketCodec.Measure(connect);
+                case ConnAckPacket connAck: return ConnAckPacketCodec.Measure(connAck, version);
+                case SubscribePacket subscribe: return SubscribePacketCodec.Measure(subscribe, version);
+                case SubAckPacket subAck: return SubAckPacketCodec.Measure(subAck, version);
+                case UnsubscribePacket unsubscribe: return UnsubscribePacketCodec.Measure(unsubscribe, version);
+                case UnsubAckPacket unsubAck: return UnsubAckPacketCodec.Measure(unsubAck, version);
                 case PingReqPacket _:
-                case PingRespPacket _: layout = new MqttPacketLayout(); break;
-                case DisconnectPacket disconnect: layout = DisconnectPacketCodec.Measure(disconnect, version); break;
-                case AuthPacket auth: layout = AuthPacketCodec.Measure(auth, version); break;
+                case PingRespPacket _: return new MqttPacketLayout();
+                case DisconnectPacket disconnect: return DisconnectPacketCodec.Measure(disconnect, version);
+                case AuthPacket auth: return AuthPacketCodec.Measure(auth, version);
                 default: throw new ArgumentException("unknown packet class " + packet.GetType().FullName, nameof(packet));
             }
-            return MqttFixedHeader.GetPacketSize(layout.RemainingLength, packet.PacketType);
+        }
+
+        private static void Write(MqttPacket packet, MqttProtocolVersion version, MqttPacketLayout layout, MqttBufferWriter output)
+        {
+            switch (packet)
+            {
+                case PublishPacket publish: PublishPacketCodec.Write(publish, version, layout, output); break;
+                case PublishResponsePacket response: PublishResponsePacketCodec.Write(response, layout, output); break;
+                case ConnectPacket connect: ConnectPacketCodec.Write(connect, layout, output); break;
+                case ConnAckPacket connAck: ConnAckPacketCodec.Write(connAck, version, layout, output); break;
+                case SubscribePacket subscribe: SubscribePacketCodec.Write(subscribe, version, layout, output); break;
+                case SubAckPacket subAck: SubAckPacketCodec.Write(subAck, version, layout, output); break;
+                case UnsubscribePacket unsubscribe: UnsubscribePacketCodec.Write(unsubscribe, version, layout, output); break;
+                case UnsubAckPacket unsubAck: UnsubAckPacketCodec.Write(unsubAck, version, layout, output); break;
+                case PingReqPacket _: MqttFixedHeader.Write(output, MqttPacketType.PingReq, 0, 0); break;
+                case PingRespPacket _: MqttFixedHeader.Write(output, MqttPacketType.PingResp, 0, 0); break;
+                case DisconnectPacket disconnect: DisconnectPacketCodec.Write(disconnect, layout, output); break;
+                case AuthPacket auth: AuthPacketCodec.Write(auth, layout, output); break;
+            }
         }
 
         private static void CheckVersion(MqttProtocolVersion version)

@@ -6,5 +6,8 @@ namespace MqttPS.Core.Protocol
         public int RemainingLength;
         public int PropertiesLength;
         public int WillPropertiesLength;
+
+        /// <summary>UTF-8 length of the PUBLISH topic, so the writer encodes it without counting again.</summary>
+        public int TopicLength;
     }
 }

@@ -12,7 +12,8 @@ namespace MqttPS.Core.Protocol
         private readonly bool _strictStrings;
         private int _position;
 
-        /// <param name="strictStrings">Also refuse control characters and non-characters in strings (server side).</param>
+        /// <summary>A reader over buffer[offset .. offset + count); <paramref name="strictStrings"/> also refuses
+        /// control characters and non-characters in strings (server side).</summary>
         public MqttPacketReader(byte[] buffer, int offset, int count, bool strictStrings = false)
         {
             _buffer = buffer;
@@ -21,11 +22,8 @@ namespace MqttPS.Core.Protocol
             _strictStrings = strictStrings;
         }
 
-        public int Position => _position;
-        public int End => _end;
         public int Remaining => _end - _position;
         public bool EndOfData => _position >= _end;
-        public byte[] Buffer => _buffer;
 
         public byte ReadByte(string what)
         {
@@ -68,8 +66,17 @@ namespace MqttPS.Core.Protocol
         /// <summary>Reads a string's length prefix and checks that the string fits in the packet.</summary>
         public int ReadStringLength(string what)
         {
-            var length = ReadUInt16(what + " length");
+            var length = ReadLengthPrefix(what);
             if (length > _end - _position) throw LengthBeyondPacket(what, length);
+            return length;
+        }
+
+        // The error message is built only on failure: decoding a PUBLISH allocates nothing but its results.
+        private int ReadLengthPrefix(string what)
+        {
+            if (_end - _position < 2) throw Truncated(what + " length", 2);
+            var length = (_buffer[_position] << 8) | _buffer[_position + 1];
+            _position += 2;
             return length;
         }
 
@@ -84,7 +91,7 @@ namespace MqttPS.Core.Protocol
         /// <summary>Binary Data (section 1.5.6).</summary>
         public byte[] ReadBinaryData(string what)
         {
-            var length = ReadUInt16(what + " length");
+            var length = ReadLengthPrefix(what);
             if (length > _end - _position) throw LengthBeyondPacket(what, length);
             return ReadBytes(length);
         }
@@ -98,12 +105,6 @@ namespace MqttPS.Core.Protocol
             System.Buffer.BlockCopy(_buffer, _position, bytes, 0, count);
             _position += count;
             return bytes;
-        }
-
-        public void Skip(int count)
-        {
-            if (count > _end - _position) throw Truncated("data", count);
-            _position += count;
         }
 
         /// <summary>A reader over the next <paramref name="count"/> bytes, which this reader skips.</summary>

@@ -1,5 +1,3 @@
-using MqttPS.Core.Topics;
-
 namespace MqttPS.Core.Protocol
 {
     /// <summary>
@@ -82,31 +80,31 @@ namespace MqttPS.Core.Protocol
                 {
                     var value = reader.ReadByte(what);
                     SetByte(properties, id, value);
-                    return CheckNumber(id, value);
+                    return MqttPropertyRules.CheckNumber(id, value);
                 }
                 case MqttPropertyDataType.TwoByteInteger:
                 {
                     var value = reader.ReadUInt16(what);
                     SetUInt16(properties, id, value);
-                    return CheckNumber(id, value);
+                    return MqttPropertyRules.CheckNumber(id, value);
                 }
                 case MqttPropertyDataType.FourByteInteger:
                 {
                     var value = reader.ReadUInt32(what);
                     SetUInt32(properties, id, value);
-                    return CheckNumber(id, value);
+                    return MqttPropertyRules.CheckNumber(id, value);
                 }
                 case MqttPropertyDataType.VariableByteInteger:
                 {
                     var value = reader.ReadVariableByteInteger(what);
                     properties.SubscriptionIdentifiers.Add(value);
-                    return CheckNumber(id, value);
+                    return MqttPropertyRules.CheckNumber(id, value);
                 }
                 case MqttPropertyDataType.Utf8String:
                 {
                     var value = reader.ReadString(what);
                     SetString(properties, id, value);
-                    return CheckString(id, value);
+                    return MqttPropertyRules.CheckString(id, value);
                 }
                 case MqttPropertyDataType.BinaryData:
                 {
@@ -123,48 +121,6 @@ namespace MqttPS.Core.Protocol
                     return null;
                 }
             }
-        }
-
-        /// <summary>The value ranges the property descriptions of section 3 prescribe; null when valid.</summary>
-        private static MqttProtocolException CheckNumber(MqttPropertyId id, uint value)
-        {
-            switch (id)
-            {
-                case MqttPropertyId.PayloadFormatIndicator:
-                case MqttPropertyId.RequestProblemInformation:
-                case MqttPropertyId.RequestResponseInformation:
-                case MqttPropertyId.MaximumQoS:
-                case MqttPropertyId.RetainAvailable:
-                case MqttPropertyId.WildcardSubscriptionAvailable:
-                case MqttPropertyId.SubscriptionIdentifierAvailable:
-                case MqttPropertyId.SharedSubscriptionAvailable:
-                    return value > 1
-                        ? MqttProtocolErrors.ProtocolError(null, "the " + MqttPropertyRules.PropertyName(id) + " property must be 0 or 1, not " + value)
-                        : null;
-                case MqttPropertyId.ReceiveMaximum:
-                case MqttPropertyId.MaximumPacketSize:
-                    return value == 0
-                        ? MqttProtocolErrors.ProtocolError(null, "the " + MqttPropertyRules.PropertyName(id) + " property must not be 0")
-                        : null;
-                case MqttPropertyId.TopicAlias:
-                    // Section 3.3.2.3.4: a Topic Alias of 0 is answered with 0x94 Topic Alias invalid.
-                    return value == 0
-                        ? MqttProtocolErrors.Create(MqttReasonCode.TopicAliasInvalid, "MQTT-3.3.2-8", "a Topic Alias of 0 is not permitted")
-                        : null;
-                case MqttPropertyId.SubscriptionIdentifier:
-                    return value == 0 || value > VariableByteInteger.MaximumValue
-                        ? MqttProtocolErrors.ProtocolError(null, "a Subscription Identifier must be 1 to 268,435,455, not " + value)
-                        : null;
-                default:
-                    return null;
-            }
-        }
-
-        private static MqttProtocolException CheckString(MqttPropertyId id, string value)
-        {
-            // The Response Topic is a topic name [MQTT-3.3.2-14]: empty or with wildcards it is a Protocol Error.
-            if (id != MqttPropertyId.ResponseTopic || MqttTopic.Check(value, false, out var specReference, out var message)) return null;
-            return MqttProtocolErrors.ProtocolError(specReference, "invalid Response Topic: " + message);
         }
 
         private static void SetByte(MqttProperties p, MqttPropertyId id, byte value)
@@ -260,7 +216,7 @@ namespace MqttPS.Core.Protocol
                             for (var k = 0; k < identifiers.Count; k++)
                             {
                                 var value = identifiers[k];
-                                if (output == null) { ThrowIf(CheckNumber(id, value)); size += 1 + VariableByteInteger.GetSize(value); }
+                                if (output == null) { ThrowIf(MqttPropertyRules.CheckNumber(id, value)); size += 1 + VariableByteInteger.GetSize(value); }
                                 else { output.WriteByte((byte)id); output.WriteVariableByteInteger(value); }
                             }
                         }
@@ -334,7 +290,7 @@ namespace MqttPS.Core.Protocol
         private static int ByteProperty(MqttPropertyId id, byte? value, int context, MqttBufferWriter output)
         {
             if (value == null) return 0;
-            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(CheckNumber(id, value.Value)); return 2; }
+            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(MqttPropertyRules.CheckNumber(id, value.Value)); return 2; }
             output.WriteByte((byte)id);
             output.WriteByte(value.Value);
             return 2;
@@ -343,7 +299,7 @@ namespace MqttPS.Core.Protocol
         private static int UInt16Property(MqttPropertyId id, ushort? value, int context, MqttBufferWriter output)
         {
             if (value == null) return 0;
-            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(CheckNumber(id, value.Value)); return 3; }
+            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(MqttPropertyRules.CheckNumber(id, value.Value)); return 3; }
             output.WriteByte((byte)id);
             output.WriteUInt16(value.Value);
             return 3;
@@ -352,7 +308,7 @@ namespace MqttPS.Core.Protocol
         private static int UInt32Property(MqttPropertyId id, uint? value, int context, MqttBufferWriter output)
         {
             if (value == null) return 0;
-            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(CheckNumber(id, value.Value)); return 5; }
+            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(MqttPropertyRules.CheckNumber(id, value.Value)); return 5; }
             output.WriteByte((byte)id);
             output.WriteUInt32(value.Value);
             return 5;
@@ -362,7 +318,7 @@ namespace MqttPS.Core.Protocol
         {
             if (value == null) return 0;
             var byteCount = MqttUtf8.GetValidatedByteCount(value, MqttPropertyRules.PropertyName(id));
-            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(CheckString(id, value)); return 3 + byteCount; }
+            if (output == null) { CheckAllowed(id, context, 1); ThrowIf(MqttPropertyRules.CheckString(id, value)); return 3 + byteCount; }
             output.WriteByte((byte)id);
             output.WriteValidatedString(value, byteCount);
             return 3 + byteCount;

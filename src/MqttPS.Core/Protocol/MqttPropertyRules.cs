@@ -1,10 +1,11 @@
 using System;
+using MqttPS.Core.Topics;
 
 namespace MqttPS.Core.Protocol
 {
     /// <summary>
     /// The property table of MQTT 5.0 section 2.2.2.2: each property's data type, the packets (or the will
-    /// properties of CONNECT) where it may appear, and whether it may appear more than once.
+    /// properties of CONNECT) where it may appear, whether it may appear more than once, and its valid values.
     /// </summary>
     internal static class MqttPropertyRules
     {
@@ -114,8 +115,20 @@ namespace MqttPS.Core.Protocol
             }
         }
 
+        private static readonly string[] Names = BuildNames();
+
+        private static string[] BuildNames()
+        {
+            var names = new string[HighestId + 1];
+            foreach (MqttPropertyId id in Enum.GetValues(typeof(MqttPropertyId))) names[(int)id] = SpacedName(id);
+            return names;
+        }
+
         /// <summary>The property's name as the standard writes it, e.g. "Payload Format Indicator".</summary>
-        public static string PropertyName(MqttPropertyId id)
+        public static string PropertyName(MqttPropertyId id) =>
+            (int)id <= HighestId && Names[(int)id] != null ? Names[(int)id] : "0x" + ((int)id).ToString("X2");
+
+        private static string SpacedName(MqttPropertyId id)
         {
             var name = id.ToString();
             var text = new System.Text.StringBuilder(name.Length + 8);
@@ -125,6 +138,48 @@ namespace MqttPS.Core.Protocol
                 text.Append(name[i]);
             }
             return text.Replace("Qo S", "QoS").ToString();
+        }
+
+        /// <summary>The value ranges the property descriptions of section 3 prescribe; null when valid.</summary>
+        public static MqttProtocolException CheckNumber(MqttPropertyId id, uint value)
+        {
+            switch (id)
+            {
+                case MqttPropertyId.PayloadFormatIndicator:
+                case MqttPropertyId.RequestProblemInformation:
+                case MqttPropertyId.RequestResponseInformation:
+                case MqttPropertyId.MaximumQoS:
+                case MqttPropertyId.RetainAvailable:
+                case MqttPropertyId.WildcardSubscriptionAvailable:
+                case MqttPropertyId.SubscriptionIdentifierAvailable:
+                case MqttPropertyId.SharedSubscriptionAvailable:
+                    return value > 1
+                        ? MqttProtocolErrors.ProtocolError(null, "the " + PropertyName(id) + " property must be 0 or 1, not " + value)
+                        : null;
+                case MqttPropertyId.ReceiveMaximum:
+                case MqttPropertyId.MaximumPacketSize:
+                    return value == 0
+                        ? MqttProtocolErrors.ProtocolError(null, "the " + PropertyName(id) + " property must not be 0")
+                        : null;
+                case MqttPropertyId.TopicAlias:
+                    // Section 3.3.2.3.4: a Topic Alias of 0 is answered with 0x94 Topic Alias invalid.
+                    return value == 0
+                        ? MqttProtocolErrors.Create(MqttReasonCode.TopicAliasInvalid, "MQTT-3.3.2-8", "a Topic Alias of 0 is not permitted")
+                        : null;
+                case MqttPropertyId.SubscriptionIdentifier:
+                    return value == 0 || value > VariableByteInteger.MaximumValue
+                        ? MqttProtocolErrors.ProtocolError(null, "a Subscription Identifier must be 1 to 268,435,455, not " + value)
+                        : null;
+                default:
+                    return null;
+            }
+        }
+
+        public static MqttProtocolException CheckString(MqttPropertyId id, string value)
+        {
+            // The Response Topic is a topic name [MQTT-3.3.2-14]: empty or with wildcards it is a Protocol Error.
+            if (id != MqttPropertyId.ResponseTopic || MqttTopic.Check(value, false, out var specReference, out var message)) return null;
+            return MqttProtocolErrors.ProtocolError(specReference, "invalid Response Topic: " + message);
         }
     }
 }

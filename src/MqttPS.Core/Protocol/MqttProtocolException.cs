@@ -25,7 +25,8 @@ namespace MqttPS.Core.Protocol
         /// True when the peer should get no CONNACK or DISCONNECT for this error, only the close of the connection.
         /// The codec sets it where Eclipse Mosquitto, the reference the broker is compared with byte for byte,
         /// closes silently: a broken fixed header, a first packet that is not CONNECT (no protocol version is
-        /// known yet), CONNECT errors before the protocol version or in the connect flags, user name and password,
+        /// known yet), CONNECT errors before the protocol version, in the connect flags or keep alive, in user name
+        /// and password, every 3.1/3.1.1 CONNECT error but an unsupported protocol level,
         /// and a PINGREQ/PINGRESP with a body.
         /// </summary>
         public bool SuppressReply { get; internal set; }

@@ -6,7 +6,7 @@ namespace MqttPS.Core.Protocol
         private MqttProperties _properties;
 
         public string Topic { get; set; }
-        public byte[] Payload { get; set; } = new byte[0];
+        public byte[] Payload { get; set; } = MqttPacketReader.EmptyBytes;
         public MqttQualityOfService QoS { get; set; }
         public bool Retain { get; set; }
 

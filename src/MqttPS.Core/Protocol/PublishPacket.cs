@@ -6,7 +6,7 @@ namespace MqttPS.Core.Protocol
 
         /// <summary>Topic name; may be empty in 5.0 when a Topic Alias property stands for it.</summary>
         public string Topic { get; set; } = string.Empty;
-        public byte[] Payload { get; set; } = new byte[0];
+        public byte[] Payload { get; set; } = MqttPacketReader.EmptyBytes;
         public MqttQualityOfService QoS { get; set; }
         public bool Retain { get; set; }
         public bool Dup { get; set; }

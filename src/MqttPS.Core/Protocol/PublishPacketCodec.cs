@@ -27,7 +27,8 @@ namespace MqttPS.Core.Protocol
                 MqttTopic.ValidateTopicName(topic);
 
             var layout = new MqttPacketLayout();
-            long length = 2 + MqttUtf8.GetValidatedByteCount(topic, "topic name");
+            layout.TopicLength = MqttUtf8.GetValidatedByteCount(topic, "topic name");
+            long length = 2 + layout.TopicLength;
             if (qos > 0) length += 2;
             if (version == MqttProtocolVersion.V500)
             {
@@ -44,7 +45,7 @@ namespace MqttPS.Core.Protocol
         {
             var flags = ((int)packet.QoS << 1) | (packet.Retain ? RetainFlag : 0) | (packet.Dup ? DupFlag : 0);
             MqttFixedHeader.Write(output, MqttPacketType.Publish, flags, layout.RemainingLength);
-            output.WriteString(packet.Topic ?? string.Empty);
+            output.WriteValidatedString(packet.Topic ?? string.Empty, layout.TopicLength);
             if (packet.QoS != MqttQualityOfService.AtMostOnce) output.WriteUInt16(packet.PacketId);
             if (version == MqttProtocolVersion.V500)
                 MqttPropertyCodec.Write(output, packet.HasProperties ? packet.Properties : null, (int)MqttPacketType.Publish, layout.PropertiesLength);

@@ -33,7 +33,7 @@ namespace MqttPS.Core.Protocol
                 var filter = subscription.TopicFilter ?? string.Empty;
                 ValidateOutgoingFilter(filter);
                 if ((byte)subscription.QoS > 2)
-                    throw MqttProtocolErrors.ProtocolError("MQTT-3.8.3-5", "subscription QoS must be 0, 1 or 2, not " + (int)subscription.QoS);
+                    throw MqttProtocolErrors.ProtocolError(null, "subscription QoS must be 0, 1 or 2 (section 3.8.3.1), not " + (int)subscription.QoS);
                 if (version == MqttProtocolVersion.V500)
                 {
                     if ((byte)subscription.RetainHandling > 2)

@@ -55,6 +55,11 @@ namespace MqttPS.Core.Shell
                 // A refusal is an answer, not a failure of the connection: report its reason code like a success.
                 return new MqttPublishOutcome((byte)e.Result.ReasonCode, e.Result.ReasonString ?? e.Message, e.Result.PacketId);
             }
+            catch (InvalidOperationException e) when (!_client.IsConnected)
+            {
+                // "not connected" is a connection problem to the user, not a misuse of the API.
+                throw new MqttShellException("NotConnected", ShellErrorCategory.ConnectionError, e.Message, message.Topic, e);
+            }
         }
 
         public async Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, CancellationToken cancellationToken)

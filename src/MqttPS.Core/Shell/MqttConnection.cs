@@ -19,6 +19,7 @@ namespace MqttPS.Core.Shell
         private readonly List<IMessageSink> _sinks = new List<IMessageSink>();
         private readonly Dictionary<string, int> _filterUsers = new Dictionary<string, int>(StringComparer.Ordinal);
         private VerboseQueue _traceTarget;
+        private readonly Action<string> _traceHandler;
         private long _messagesSent;
         private long _messagesReceived;
         private string _lastState;
@@ -32,7 +33,7 @@ namespace MqttPS.Core.Shell
             client.MessageReceived += OnMessageReceived;
             client.StateChanged += OnStateChanged;
             client.Closed += OnClosed;
-            client.Trace = line => Volatile.Read(ref _traceTarget)?.Add(line);
+            _traceHandler = line => Volatile.Read(ref _traceTarget)?.Add(line);
         }
 
         public string Name { get; }
@@ -84,10 +85,23 @@ namespace MqttPS.Core.Shell
         }
 
         /// <summary>Routes the client's protocol trace into <paramref name="verbose"/> until disposed.</summary>
+        /// <remarks>With <paramref name="verbose"/> null (no -Verbose) the client gets no trace callback at all, so it
+        /// formats no trace lines.</remarks>
         public IDisposable CaptureTrace(VerboseQueue verbose)
         {
             var previous = Interlocked.Exchange(ref _traceTarget, verbose);
-            return new Restore(() => Interlocked.CompareExchange(ref _traceTarget, previous, verbose));
+            UpdateTraceHook();
+            return new Restore(() =>
+            {
+                Interlocked.CompareExchange(ref _traceTarget, previous, verbose);
+                UpdateTraceHook();
+            });
+        }
+
+        private void UpdateTraceHook()
+        {
+            if (_closed) return;
+            Client.Trace = Volatile.Read(ref _traceTarget) == null ? null : _traceHandler;
         }
 
         /// <summary>Registers <paramref name="sink"/> before subscribing, so that retained messages arriving

@@ -56,6 +56,13 @@ namespace MqttPS.Core.Shell
         public static MqttEmbeddedBroker Start(string name, MqttBrokerSettings settings, IShellHost host)
         {
             settings.Validate();
+            if (settings.PersistencePath != null)
+            {
+                // MqttBrokerOptions.PersistencePath exists, but the broker does not read it yet (the persistence
+                // store is being integrated): refuse rather than let the user believe state survives a restart.
+                throw new MqttShellException("PersistenceNotAvailable", ShellErrorCategory.NotSpecified,
+                    "-PersistencePath is not available yet: this build of the broker keeps sessions and retained messages in memory only.", settings.PersistencePath);
+            }
             var options = new MqttBrokerOptions
             {
                 Name = name,
@@ -66,7 +73,7 @@ namespace MqttPS.Core.Shell
                 AllowAnonymous = settings.AllowAnonymous ?? settings.Users.Count == 0,
             };
             if (settings.Users.Count > 0) options.Authenticator = new UserTableAuthenticator(settings.Users, options.AllowAnonymous);
-            if (settings.AclPath != null) options.Authorizer = MqttAclFile.Load(settings.AclPath);
+            if (settings.AclPath != null) options.Authorizer = AclFileAuthorizer.Load(settings.AclPath);
             if (settings.CertificatePath != null)
             {
                 options.AdditionalListeners.Add(new MqttListenerOptions
@@ -143,7 +150,9 @@ namespace MqttPS.Core.Shell
             foreach (var filter in filters)
             {
                 TopicValidation.RequireTopicFilter(filter, "Topic");
-                foreach (var m in Broker.Retained.List(filter)) byTopic[m.Topic] = m;
+                // Copies: what the user changes on a returned object (e.g. its Topic, to re-publish it) must not
+                // change the broker's store.
+                foreach (var m in Broker.Retained.List(filter)) byTopic[m.Topic] = MessageCopy.Clone(m);
             }
             return byTopic.Values.ToList();
         }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using MqttPS.Core.Client;
 using MqttPS.Core.Protocol;
 
 namespace MqttPS.Core.Shell
@@ -30,6 +31,14 @@ namespace MqttPS.Core.Shell
             {
                 case MqttShellException shell:
                     return shell.Category;
+                case MqttConnectException refused when refused.ReasonCode.HasValue:
+                    return CategoryOf((MqttReasonCode)(byte)refused.ReasonCode.Value);
+                case MqttConnectException unreachable:
+                    return unreachable.InnerException != null ? CategoryOf(unreachable.InnerException) : ShellErrorCategory.ConnectionError;
+                case MqttPublishException publish:
+                    return CategoryOf((MqttReasonCode)(byte)publish.Result.ReasonCode);
+                case MqttConnectionLostException _:
+                    return ShellErrorCategory.ConnectionError;
                 case OperationCanceledException _:
                     return ShellErrorCategory.OperationStopped;
                 case TimeoutException _:
@@ -50,14 +59,6 @@ namespace MqttPS.Core.Shell
                     return ShellErrorCategory.InvalidArgument;
                 case InvalidOperationException _:
                     return ShellErrorCategory.InvalidOperation;
-            }
-            // The client's connect failure carries a CONNACK reason code; look through the type by shape so that
-            // this classifier does not depend on how the client names its exception.
-            var reasonProperty = exception.GetType().GetProperty("ReasonCode");
-            if (reasonProperty != null)
-            {
-                var value = reasonProperty.GetValue(exception, null);
-                if (value != null && value.GetType().IsEnum) return CategoryOf((MqttReasonCode)Convert.ToByte(value));
             }
             return exception.InnerException != null ? CategoryOf(exception.InnerException) : ShellErrorCategory.NotSpecified;
         }

@@ -18,6 +18,7 @@ namespace MqttPS.Commands
         private bool _transient;
         private PublishWindow _window;
         private readonly List<PublishCompletion> _completed = new List<PublishCompletion>();
+        private IDisposable _trace;
 
         [Parameter(ParameterSetName = "Topic", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
@@ -58,6 +59,7 @@ namespace MqttPS.Commands
             if (EmbeddedBroker != null) return;
             _connection = ResolveConnection(Connection, Broker, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null, Credential, out _transient);
             _window = new PublishWindow(_connection.PublishAsync, Math.Max(1, Math.Min(_connection.Client.PublishWindowLimit, 100)), TimeSpan.FromSeconds(30));
+            _trace = _connection.CaptureTrace(Verbose);
         }
 
         protected override void ProcessRecord()
@@ -92,8 +94,7 @@ namespace MqttPS.Commands
                     if (Try(() => EmbeddedBroker.DeleteRetained(topic), topic, "ClearRetainedFailed") && PassThru) WriteObject(topic);
                     continue;
                 }
-                using (_connection.CaptureTrace(Verbose))
-                    Try(() => _window.Submit(clear, topic, this, Verbose, _completed), topic, "ClearRetainedFailed");
+                Try(() => _window.Submit(clear, topic, this, Verbose, _completed), topic, "ClearRetainedFailed");
                 Report();
             }
         }
@@ -101,8 +102,8 @@ namespace MqttPS.Commands
         protected override void EndProcessing()
         {
             if (_window == null) return;
-            using (_connection.CaptureTrace(Verbose))
-                Try(() => _window.Flush(this, Verbose, _completed), null, "ClearRetainedFailed");
+            Try(() => _window.Flush(this, Verbose, _completed), null, "ClearRetainedFailed");
+            Verbose?.Flush(this);
             Report();
         }
 
@@ -118,6 +119,7 @@ namespace MqttPS.Commands
 
         protected override void CleanUp()
         {
+            _trace?.Dispose();
             _window?.Abandon();
             if (_transient) _connection?.Close(null, TimeSpan.FromSeconds(5));
         }

@@ -21,6 +21,7 @@ namespace MqttPS.Commands
         private bool _transient;
         private PublishWindow _window;
         private readonly List<PublishCompletion> _completed = new List<PublishCompletion>();
+        private IDisposable _trace;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
@@ -89,6 +90,8 @@ namespace MqttPS.Commands
             _connection = ResolveConnection(Connection, Broker, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null, Credential, out _transient);
             var size = WindowSize > 0 ? WindowSize : Math.Max(1, Math.Min(_connection.Client.PublishWindowLimit, 100));
             _window = new PublishWindow(_connection.PublishAsync, size, TimeSpan.FromSeconds(TimeoutSeconds));
+            // For the whole command: acknowledgements arrive between ProcessRecord calls too.
+            _trace = _connection.CaptureTrace(Verbose);
         }
 
         protected override void ProcessRecord()
@@ -109,24 +112,21 @@ namespace MqttPS.Commands
             MqttMessage message = null;
             if (!Try(() => message = request.ToMessage(_connection.ProtocolVersion), Topic, "InvalidMessage")) return;
             if (input is MqttMessage original) CarryProperties(original, message);
-            using (_connection.CaptureTrace(Verbose))
-            {
-                Try(() => _window.Submit(message, input ?? Topic, this, Verbose, _completed), message, "PublishFailed");
-            }
+            Try(() => _window.Submit(message, input ?? Topic, this, Verbose, _completed), message, "PublishFailed");
+            Verbose?.Flush(this);
             Report();
         }
 
         protected override void EndProcessing()
         {
-            using (_connection.CaptureTrace(Verbose))
-            {
-                Try(() => _window.Flush(this, Verbose, _completed), null, "PublishFailed");
-            }
+            Try(() => _window.Flush(this, Verbose, _completed), null, "PublishFailed");
+            Verbose?.Flush(this);
             Report();
         }
 
         protected override void CleanUp()
         {
+            _trace?.Dispose();
             _window?.Abandon();
             if (_transient) _connection?.Close(null, TimeSpan.FromSeconds(5));
         }

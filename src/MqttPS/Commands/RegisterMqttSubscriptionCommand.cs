@@ -96,17 +96,32 @@ namespace MqttPS.Commands
 
             if (ParameterSetName != "Stream")
             {
-                var background = Require(() => Session.Subscribe(_connection, request, SubscriptionMode.Event, format, SourceIdentifier, this, Verbose,
-                    s => EventBridge.Register(this, s, Action)), Topic, "SubscribeFailed");
+                MqttSubscription created = null;
+                MqttSubscription background;
+                try
+                {
+                    background = Require(() => Session.Subscribe(_connection, request, SubscriptionMode.Event, format, SourceIdentifier, this, Verbose,
+                        s => { created = s; EventBridge.Register(this, s, Action); }), Topic, "SubscribeFailed");
+                }
+                catch
+                {
+                    // The event was registered before SUBSCRIBE went out (so no message is missed); undo it.
+                    if (created != null) EventBridge.Unregister(this, created);
+                    throw;
+                }
                 WriteObject(background);
                 return;
             }
 
             _streaming = Require(() => Session.Subscribe(_connection, request, SubscriptionMode.Stream, format, null, this, Verbose), Topic, "SubscribeFailed");
-            var reason = MessageStreamReader.Read(_streaming, this, Verbose,
-                Count > 0 ? Count : (int?)null,
-                TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null,
-                Emit);
+            StreamEndReason reason;
+            using (_connection.CaptureTrace(Verbose))
+            {
+                reason = MessageStreamReader.Read(_streaming, this, Verbose,
+                    Count > 0 ? Count : (int?)null,
+                    TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null,
+                    Emit);
+            }
             WriteVerbose("Subscription to " + _streaming.Topic + " ended: " + reason + ", " + _streaming.MessagesReceived + " messages received.");
             if (reason == StreamEndReason.ConnectionClosed)
                 WriteError(ErrorRecords.From(new MqttShellException("ConnectionLost", ShellErrorCategory.ConnectionError,

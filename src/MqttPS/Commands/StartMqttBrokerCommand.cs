@@ -44,8 +44,8 @@ namespace MqttPS.Commands
         [ValidateRange(0, 65535)]
         public int TlsPort { get; set; } = 8883;
 
+        // No [Credential] here: its transformation prompts for one credential and would mangle an array.
         [Parameter]
-        [Credential]
         [ValidateNotNull]
         public PSCredential[] Credential { get; set; }
 

@@ -47,15 +47,17 @@ namespace MqttPS.Core.Tests.Client
         }
 
         [Theory]
-        [InlineData(DisconnectReasonCode.NormalDisconnection, false)]
-        [InlineData(DisconnectReasonCode.DisconnectWithWillMessage, true)]
-        public async Task Disconnect_reason_decides_whether_the_will_is_published(DisconnectReasonCode reason, bool willExpected)
+        [InlineData(DisconnectReasonCode.NormalDisconnection, false, MqttProtocolVersion.V500)]
+        [InlineData(DisconnectReasonCode.DisconnectWithWillMessage, true, MqttProtocolVersion.V500)]
+        [InlineData(DisconnectReasonCode.NormalDisconnection, false, MqttProtocolVersion.V311)]
+        [InlineData(DisconnectReasonCode.DisconnectWithWillMessage, true, MqttProtocolVersion.V311)]
+        public async Task Disconnect_reason_decides_whether_the_will_is_published(DisconnectReasonCode reason, bool willExpected, MqttProtocolVersion version)
         {
             using (var broker = await Mosquitto.StartAsync())
             using (var watcher = await TestClients.ConnectAsync(broker.Port))
             {
                 await watcher.SubscribeAsync("wills/#", MqttQualityOfService.AtLeastOnce);
-                var device = await TestClients.ConnectAsync(broker.Port, configure: o => o.Will = new MqttWillMessage { Topic = "wills/d", Payload = new byte[] { 1 } });
+                var device = await TestClients.ConnectAsync(broker.Port, version, configure: o => o.Will = new MqttWillMessage { Topic = "wills/d", Payload = new byte[] { 1 } });
                 await device.DisconnectAsync(reason);
                 Assert.False(device.IsConnected);
                 Assert.Null(await device.ReceiveAsync());

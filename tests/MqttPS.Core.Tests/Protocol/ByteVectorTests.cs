@@ -256,6 +256,11 @@ namespace MqttPS.Core.Tests.Protocol
             Assert.Equal(ConnectReasonCode.BadUserNameOrPassword, Decode<ConnAckPacket>("20 02 00 04", MqttProtocolVersion.V311).ReasonCode);
             Assert.Equal(ConnectReasonCode.ServerUnavailable, Decode<ConnAckPacket>("20 02 00 03", MqttProtocolVersion.V311).ReasonCode);
 
+            // A 3.1.1-only server answers a 5.0 CONNECT with a 3.1.1 CONNACK: a 5.0 client reads return code 1
+            // as 0x84 Unsupported Protocol Version (and may fall back to 3.1.1).
+            Assert.Equal(ConnectReasonCode.UnsupportedProtocolVersion, Decode<ConnAckPacket>("20 02 00 01", MqttProtocolVersion.V500).ReasonCode);
+            Assert.Equal(ConnectReasonCode.NotAuthorized, Decode<ConnAckPacket>("20 02 00 05", MqttProtocolVersion.V500).ReasonCode);
+
             var connAck = new ConnAckPacket();
             connAck.Properties.TopicAliasMaximum = 10; // written in the order they were set
             connAck.Properties.ReceiveMaximum = 20;

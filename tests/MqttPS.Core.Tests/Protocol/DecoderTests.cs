@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Text;
 using MqttPS.Core.Protocol;
@@ -101,6 +102,115 @@ namespace MqttPS.Core.Tests.Protocol
             decoder.Append(PacketAssert.Bytes("C0 00"), 0, 2);
             var e = Assert.Throws<MqttProtocolException>(() => decoder.TryDecode(out _));
             Assert.Equal(MqttReasonCode.ProtocolError, e.ReasonCode);
+        }
+
+        [Fact]
+        public void Maximum_packet_size_counts_the_whole_packet()
+        {
+            var publish = MqttPacketEncoder.Encode(new PublishPacket { Topic = "t", Payload = new byte[95] }, MqttProtocolVersion.V311);
+            Assert.Equal(100, publish.Length);
+            var exact = new MqttPacketDecoder(MqttProtocolVersion.V311, 100);
+            exact.Append(publish, 0, publish.Length);
+            Assert.True(exact.TryDecode(out _));
+
+            var tooSmall = new MqttPacketDecoder(MqttProtocolVersion.V311, 99);
+            tooSmall.Append(publish, 0, 3); // the fixed header is enough to refuse
+            var e = Assert.Throws<MqttProtocolException>(() => tooSmall.TryDecode(out _));
+            Assert.Equal(MqttReasonCode.PacketTooLarge, e.ReasonCode);
+            Assert.Contains("100 bytes exceeds the maximum packet size of 99", e.Message);
+        }
+
+        [Fact]
+        public void A_declared_length_alone_does_not_make_the_buffer_grow()
+        {
+            // 256 MB announced, 4 bytes sent: the decoder waits without reserving the announced size.
+            var decoder = new MqttPacketDecoder(MqttProtocolVersion.V311);
+            decoder.Append(PacketAssert.Bytes("30 FF FF FF 7F 00"), 0, 6);
+            Assert.False(decoder.TryDecode(out _));
+            Assert.InRange(decoder.GetReceiveBuffer(16).Array.Length, 16, 128 * 1024);
+        }
+
+        [Fact]
+        public void Receive_buffer_offers_room_for_a_large_pending_packet()
+        {
+            var big = MqttPacketEncoder.Encode(new PublishPacket { Topic = "t", Payload = new byte[300000] }, MqttProtocolVersion.V500);
+            var decoder = new MqttPacketDecoder(MqttProtocolVersion.V500) { IsServer = false };
+            var offset = 0;
+            var reads = 0;
+            MqttPacket packet = null;
+            while (packet == null)
+            {
+                var target = decoder.GetReceiveBuffer();
+                var count = Math.Min(target.Count, big.Length - offset);
+                Buffer.BlockCopy(big, offset, target.Array, target.Offset, count);
+                decoder.Commit(count);
+                offset += count;
+                reads++;
+                decoder.TryDecode(out packet);
+            }
+            Assert.Equal(300000, ((PublishPacket)packet).Payload.Length);
+            Assert.True(reads <= 10, "took " + reads + " reads");
+            // While large packets keep coming the large buffer stays; once small ones follow, it goes back to the pool.
+            Assert.False(decoder.TryDecode(out _));
+            Assert.True(decoder.GetReceiveBuffer(16).Array.Length >= 300000);
+            decoder.Append(PacketAssert.Bytes("D0 00"), 0, 2);
+            Assert.True(decoder.TryDecode(out _));
+            Assert.False(decoder.TryDecode(out _));
+            Assert.True(decoder.GetReceiveBuffer(16).Array.Length <= 64 * 1024);
+        }
+
+        [Fact]
+        public void A_faulted_decoder_stays_faulted()
+        {
+            var decoder = new MqttPacketDecoder(MqttProtocolVersion.V311);
+            decoder.Append(PacketAssert.Bytes("C1 00 C0 00"), 0, 4);
+            var first = Assert.Throws<MqttProtocolException>(() => decoder.TryDecode(out _));
+            var second = Assert.Throws<MqttProtocolException>(() => decoder.TryDecode(out _));
+            Assert.Same(first, second);
+        }
+
+        [Fact]
+        public void Protocol_version_comes_from_connect_even_when_the_rest_is_malformed()
+        {
+            // 5.0 CONNECT whose property block runs past the packet: the server still answers with a 5.0 CONNACK.
+            var decoder = new MqttPacketDecoder();
+            decoder.Append(PacketAssert.Bytes("10 RL 00 04 4D 51 54 54 05 02 00 0A 09"), 0, 13);
+            var e = Assert.Throws<MqttProtocolException>(() => decoder.TryDecode(out _));
+            Assert.Equal(MqttReasonCode.MalformedPacket, e.ReasonCode);
+            Assert.Equal(MqttProtocolVersion.V500, decoder.ProtocolVersion);
+
+            var v31 = new MqttPacketDecoder();
+            var connect = MqttPacketEncoder.Encode(new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V310, ClientId = "x" }, MqttProtocolVersion.V310);
+            v31.Append(connect, 0, connect.Length);
+            Assert.True(v31.TryDecode(out _));
+            Assert.Equal(MqttProtocolVersion.V310, v31.ProtocolVersion);
+            Assert.True(v31.IsServer);
+        }
+
+        [Fact]
+        public void Server_side_is_the_default_only_without_a_version()
+        {
+            Assert.True(new MqttPacketDecoder().IsServer);
+            Assert.False(new MqttPacketDecoder(MqttProtocolVersion.V500).IsServer);
+        }
+
+        [Fact]
+        public void Disposed_decoder_refuses_use()
+        {
+            var decoder = new MqttPacketDecoder(MqttProtocolVersion.V311);
+            decoder.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => decoder.GetReceiveBuffer());
+            Assert.Throws<ObjectDisposedException>(() => decoder.TryDecode(out _));
+            decoder.Dispose();
+        }
+
+        [Fact]
+        public void Commit_checks_its_count()
+        {
+            var decoder = new MqttPacketDecoder(MqttProtocolVersion.V311);
+            var target = decoder.GetReceiveBuffer(10);
+            Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Commit(target.Count + 1));
+            Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Commit(-1));
         }
 
         private static void AssertSample(List<MqttPacket> packets)

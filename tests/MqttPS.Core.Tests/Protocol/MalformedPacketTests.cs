@@ -117,12 +117,17 @@ namespace MqttPS.Core.Tests.Protocol
             Case("will QoS 3", "10 RL " + Mqtt + " 04 1E 00 0A 00 01 63 00 01 74 00 00", NoVersion, Server, 0x81, "MQTT-3.1.2-12", true),
             Case("password without user name in 3.1.1", "10 RL " + Mqtt + " 04 42 00 0A 00 01 63 00 01 70", NoVersion, Server, 0x82, "MQTT-3.1.2-22", true),
             Case("user name flag without a user name", "10 RL " + Mqtt + " 04 82 00 0A 00 01 63", NoVersion, Server, 0x81, "user name", true),
-            Case("bytes after the last field", "10 RL " + Mqtt + " 04 02 00 0A 00 01 63 00 01 75", NoVersion, Server, 0x81, "MQTT-3.1.3-1"),
+            Case("bytes after the last field", "10 RL " + Mqtt + " 05 02 00 0A 00 00 01 63 00 01 75", NoVersion, Server, 0x81, "MQTT-3.1.3-1"),
+            Case("3.1.1 CONNECT errors close without CONNACK [MQTT-3.2.2-6]", "10 RL " + Mqtt + " 04 02 00 0A 00 01 63 00 01 75",
+                NoVersion, Server, 0x81, "MQTT-3.1.3-1", true),
             Case("client identifier not valid UTF-8", "10 RL " + Mqtt + " 05 02 00 0A 00 00 02 C3 28", NoVersion, Server, 0x85, "invalid client identifier"),
             Case("client identifier with a control character", "10 RL " + Mqtt + " 05 02 00 0A 00 00 02 61 07", NoVersion, Server, 0x85, "U+0007"),
-            Case("will topic with a wildcard", "10 RL " + Mqtt + " 04 06 00 0A 00 01 63 00 01 23 00 00", NoVersion, Server, 0x90, "invalid will topic"),
-            Case("will flag without will topic", "10 RL " + Mqtt + " 04 06 00 0A 00 01 63", NoVersion, Server, 0x81, "will topic"),
-            Case("CONNECT cut off before the keep alive", "10 RL " + Mqtt + " 04 02", NoVersion, Server, 0x81, "keep alive"),
+            Case("will topic with a wildcard", "10 RL " + Mqtt + " 05 06 00 0A 00 00 01 63 00 00 01 23 00 00", NoVersion, Server, 0x90, "invalid will topic"),
+            Case("will flag without will topic", "10 RL " + Mqtt + " 05 06 00 0A 00 00 01 63 00", NoVersion, Server, 0x81, "will topic"),
+            Case("CONNECT cut off before the keep alive", "10 RL " + Mqtt + " 05 02", NoVersion, Server, 0x81, "keep alive", true),
+            Case("CONNECT property block cut off (answered with CONNACK)", "10 RL " + Mqtt + " 05 02 00 0A 05 11 00", NoVersion, Server, 0x81,
+                "property length"),
+            Case("3.1.1 client identifier with a control character", "10 RL " + Mqtt + " 04 02 00 0A 00 02 61 07", NoVersion, Server, 0x85, "U+0007", true),
 
             // ---- SUBSCRIBE / UNSUBSCRIBE (mosquitto answers all structural faults with 0x81)
             Case("SUBSCRIBE without topic filters", "82 02 00 01", 4, Any, 0x81, "MQTT-3.8.3-3"),
@@ -217,6 +222,11 @@ namespace MqttPS.Core.Tests.Protocol
             // MQTT 3.1 fixed neither the CONNECT header flags nor the reserved connect flag; mosquitto accepts both.
             var v31 = PacketAssert.Bytes("14 RL " + MQIsdp + " 03 03 00 0A 00 01 63");
             Assert.Equal(MqttProtocolVersion.V310, ((ConnectPacket)MqttPacketParser.Parse(v31, 0, v31.Length, null, true)).ProtocolVersion);
+
+            // MQTT 3.1 allowed DUP on the QoS 1 style PUBREL/SUBSCRIBE/UNSUBSCRIBE; 3.1.1 does not.
+            var pubRelDup = PacketAssert.Bytes("6A 02 00 01");
+            Assert.IsType<PubRelPacket>(MqttPacketParser.Parse(pubRelDup, 0, pubRelDup.Length, MqttProtocolVersion.V310));
+            Assert.Throws<MqttProtocolException>(() => MqttPacketParser.Parse(pubRelDup, 0, pubRelDup.Length, MqttProtocolVersion.V311));
 
             // DISCONNECT: any reason code is accepted, the connection ends anyway.
             var disconnect = PacketAssert.Bytes("E0 01 05");

@@ -217,6 +217,47 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
+        public void Publishing_after_the_broker_went_away_is_a_connection_error_naming_the_topic()
+        {
+            var other = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "vanishing" }, _host);
+            var c = _session.Connect(new MqttConnectionSettings { Broker = other.Uri, ClientId = "stranded" }, _host);
+            _session.StopBroker(other, _host);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (c.IsConnected && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.StartsWith("Lost", c.State);
+            var done = PublishAll(c, new[] { new MqttMessage("after/stop", "x", MqttQualityOfService.AtLeastOnce) }, _host);
+            Assert.Equal(ShellErrorCategory.ConnectionError, done.Single().Error.Category);
+            Assert.Contains("after/stop", done.Single().Error.Message);
+        }
+
+        [Fact]
+        public void Persistence_is_refused_while_the_broker_cannot_honour_it()
+        {
+            var e = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "persist", PersistencePath = Path.GetTempPath() }, _host));
+            Assert.Equal("PersistenceNotAvailable", e.ErrorId);
+        }
+
+        [Fact]
+        public void A_bad_acl_file_is_an_error_naming_the_file_and_line()
+        {
+            var acl = Path.Combine(Path.GetTempPath(), "mqttps-badacl-" + Guid.NewGuid().ToString("N") + ".txt");
+            File.WriteAllLines(acl, new[] { "topic read ok/#", "permit everything" });
+            try
+            {
+                var e = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "badacl", AclPath = acl }, _host));
+                Assert.Equal("InvalidAclFile", e.ErrorId);
+                Assert.Contains("line 2", e.Message);
+                Assert.Empty(_session.Brokers.Find("badacl"));
+                var missing = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "noacl", AclPath = acl + ".missing" }, _host));
+                Assert.Equal("AclFileNotFound", missing.ErrorId);
+            }
+            finally
+            {
+                File.Delete(acl);
+            }
+        }
+
+        [Fact]
         public void Stopping_the_broker_closes_streaming_subscriptions_of_its_clients()
         {
             var other = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "short-lived" }, _host);
