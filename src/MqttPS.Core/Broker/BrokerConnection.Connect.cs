@@ -121,6 +121,7 @@ namespace MqttPS.Core.Broker
 
             ConnectedAt = DateTimeOffset.Now;
             IsConnected = true;
+            _firstBytes = null; // only needed to answer a rejected CONNECT
             Session = _broker.AttachSession(this, clientId, p.CleanStart, grantedExpiry, connAck);
         }
 

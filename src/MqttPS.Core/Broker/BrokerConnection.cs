@@ -21,6 +21,9 @@ namespace MqttPS.Core.Broker
         private const int MaxBatchBytes = 64 * 1024;
         private static readonly byte[] EmptyBuffer = new byte[0];
 
+        /// <summary>Where input is read to be thrown away while a connection closes; shared, its content never matters.</summary>
+        private static readonly byte[] DiscardBuffer = new byte[4096];
+
         /// <summary>Per-thread encoder scratch space for control packets: encoding never awaits, so a thread's
         /// writer is never shared, and connections need no writer of their own.</summary>
         [ThreadStatic] private static MqttBufferWriter _scratch;
@@ -123,6 +126,13 @@ namespace MqttPS.Core.Broker
             var ct = _cancellation.Token;
             while (true)
             {
+                if (IsClosing)
+                {
+                    // Closing: whatever else arrives is read and dropped (not buffered), so that the close is a FIN,
+                    // not a reset that could destroy the DISCONNECT just sent.
+                    if (await _stream.ReadAsync(DiscardBuffer, 0, DiscardBuffer.Length, ct).ConfigureAwait(false) <= 0) return;
+                    continue;
+                }
                 if (ZeroByteReads && _decoder.BufferedBytes == 0)
                 {
                     // Wait for data without holding a receive buffer (idle connections then cost no buffer once the
@@ -137,13 +147,8 @@ namespace MqttPS.Core.Broker
                     if (_closeReason == null) _closeReason = "connection closed by the client";
                     return;
                 }
-                if (IsClosing)
-                {
-                    // Closing: whatever else arrives is read and ignored, so that the close is a FIN, not a reset.
-                    _decoder.Commit(n);
-                    continue;
-                }
-                if (_firstBytes == null)
+                if (IsClosing) continue;
+                if (!IsConnected && _firstBytes == null)
                 {
                     // The start of the CONNECT, kept to answer an unsupported protocol version in the right version.
                     _firstBytesCount = Math.Min(n, 64);
@@ -173,51 +178,51 @@ namespace MqttPS.Core.Broker
         /// deferred (<see cref="DeferredFlush"/>); before anything awaits, they are flushed.</summary>
         private async Task HandleReceivedPacketsAsync()
         {
-                while (!IsClosing)
+            while (!IsClosing)
+            {
+                MqttPacket packet;
+                try
                 {
-                    MqttPacket packet;
-                    try
-                    {
-                        if (!_decoder.TryDecode(out packet)) break;
-                    }
-                    catch (MqttProtocolException e)
-                    {
-                        // Keep reading (and ignoring) until the peer closes or the close times out: closing a
-                        // socket with unread input sends a reset, which can destroy the DISCONNECT just queued.
-                        HandleDecoderError(e);
-                        break;
-                    }
-                    PacketsReceived++;
-                    _broker.Counters.AddMessageReceived();
-                    List<MqttSession> congested = null;
-                    try
-                    {
-                        if (packet is ConnectPacket connect)
-                        {
-                            DeferredFlush.End();
-                            try { await HandleConnectAsync(connect).ConfigureAwait(false); }
-                            finally { DeferredFlush.Begin(); }
-                        }
-                        else
-                        {
-                            CongestionTracker.Begin();
-                            try { HandlePacket(packet); }
-                            finally { congested = CongestionTracker.End(); }
-                        }
-                    }
-                    catch (MqttProtocolException e)
-                    {
-                        HandleViolation(e, ProtocolErrorPolicy.ForHandlerError(e));
-                        break;
-                    }
-                    // Never wait for our own session: its queue drains through the acknowledgements we would stop reading.
-                    if (congested != null && RemoveOwnSession(congested) > 0)
+                    if (!_decoder.TryDecode(out packet)) break;
+                }
+                catch (MqttProtocolException e)
+                {
+                    // Keep reading (and ignoring) until the peer closes or the close times out: closing a
+                    // socket with unread input sends a reset, which can destroy the DISCONNECT just queued.
+                    HandleDecoderError(e);
+                    break;
+                }
+                PacketsReceived++;
+                _broker.Counters.AddMessageReceived();
+                List<MqttSession> congested = null;
+                try
+                {
+                    if (packet is ConnectPacket connect)
                     {
                         DeferredFlush.End();
-                        try { await CongestionTracker.WaitAsync(congested, _broker.Options).ConfigureAwait(false); }
+                        try { await HandleConnectAsync(connect).ConfigureAwait(false); }
                         finally { DeferredFlush.Begin(); }
                     }
+                    else
+                    {
+                        CongestionTracker.Begin();
+                        try { HandlePacket(packet); }
+                        finally { congested = CongestionTracker.End(); }
+                    }
                 }
+                catch (MqttProtocolException e)
+                {
+                    HandleViolation(e, ProtocolErrorPolicy.ForHandlerError(e));
+                    break;
+                }
+                // Never wait for our own session: its queue drains through the acknowledgements we would stop reading.
+                if (congested != null && RemoveOwnSession(congested) > 0)
+                {
+                    DeferredFlush.End();
+                    try { await CongestionTracker.WaitAsync(congested, _broker.Options).ConfigureAwait(false); }
+                    finally { DeferredFlush.Begin(); }
+                }
+            }
         }
 
         /// <summary>The decoder rejected the next packet: answer per policy, then close.</summary>
