@@ -39,9 +39,7 @@ namespace MqttPS.BrokerHost
                     case "--max-queued": options.MaxQueuedMessagesPerSession = int.Parse(Next()); break;
                     case "--max-inflight": options.MaxInflightMessages = ushort.Parse(Next()); break;
                     case "--persistence": options.PersistencePath = Next(); break;
-                    case "--durability":
-                        Console.Error.WriteLine("note: --durability " + Next() + " takes effect once broker persistence is available");
-                        break;
+                    case "--durability": options.PersistenceDurability = (MqttPS.Core.Broker.Persistence.PersistenceDurability)Enum.Parse(typeof(MqttPS.Core.Broker.Persistence.PersistenceDurability), Next(), true); break;
                     case "--stdin-close": stopOnStdinClose = true; break;
                     case "--pool-completions": break;
                     case "--help":
@@ -61,6 +59,7 @@ namespace MqttPS.BrokerHost
                 Console.Error.WriteLine("cannot start the broker on " + options.BindAddress + ":" + options.Port + ": " + e.Message);
                 return 1;
             }
+            if (broker.PersistenceRecovery != null) Console.Error.WriteLine("persistence: " + broker.PersistenceRecovery);
             Console.WriteLine(broker.Port);
             Console.Out.Flush();
             Console.Error.WriteLine("mqttps broker listening on " + string.Join(", ", broker.Endpoints) + " (pid " + Environment.ProcessId + ")");

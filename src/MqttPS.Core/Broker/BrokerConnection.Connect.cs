@@ -72,11 +72,14 @@ namespace MqttPS.Core.Broker
             var context = new MqttConnectContext
             {
                 ClientId = clientId,
-                Username = p.Username,
+                // A certificate identity replaces the CONNECT username (mosquitto's use_identity_as_username).
+                Username = _accepted.CertificateIdentity ?? p.Username,
                 Password = p.Password,
                 RemoteEndPoint = RemoteEndPoint,
                 ProtocolVersion = p.ProtocolVersion,
                 ListenerName = _accepted.ListenerName,
+                ClientCertificate = _accepted.ClientCertificate,
+                CertificateIdentity = _accepted.CertificateIdentity,
                 Packet = p,
             };
             var verdict = await _broker.Authenticator.AuthenticateAsync(context).ConfigureAwait(false);
@@ -88,9 +91,10 @@ namespace MqttPS.Core.Broker
             if (IsClosing) return;
 
             ClientId = clientId;
-            Username = p.Username;
+            var username = context.Username;
+            Username = username;
             CleanStart = p.CleanStart;
-            Identity = new MqttClientIdentity(clientId, p.Username, p.ProtocolVersion);
+            Identity = new MqttClientIdentity(clientId, username, p.ProtocolVersion);
             SendQuota = V5 ? (props?.ReceiveMaximum ?? 65535) : options.MaxInflightMessages;
             if (SendQuota <= 0) SendQuota = 1;
             KeepAliveSeconds = options.ServerKeepAlive ?? p.KeepAliveSeconds;

@@ -318,7 +318,7 @@ namespace MqttPS.Core.Broker
                         if (!authorized) ack.ReasonCode = PubAckReasonCode.NotAuthorized;
                         else if (delivered == 0) ack.ReasonCode = PubAckReasonCode.NoMatchingSubscribers;
                     }
-                    Send(ack);
+                    SendAcknowledgement(ack);
                     break;
                 }
                 default:
@@ -327,7 +327,7 @@ namespace MqttPS.Core.Broker
                     if (!authorized)
                     {
                         if (V5) rec.ReasonCode = PubAckReasonCode.NotAuthorized;
-                        Send(rec);
+                        SendAcknowledgement(rec);
                         break;
                     }
                     var message = BrokerMessage.FromPublish(p, topic, ClientId, now);
@@ -348,6 +348,7 @@ namespace MqttPS.Core.Broker
                             {
                                 existing.Message = message;
                                 existing.IdenticalResends = 0;
+                                if (session.IsPersisted) _broker.Persistence?.IncomingQoS2Received(ClientId, p.PacketId, message.ToMqttMessage(now));
                             }
                         }
                         else
@@ -356,6 +357,7 @@ namespace MqttPS.Core.Broker
                                 throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded, "MQTT-3.3.4-9",
                                     "more than Receive Maximum (" + _broker.Options.ReceiveMaximum + ") QoS 2 messages unacknowledged");
                             session.InflightIn.Add(p.PacketId, new IncomingQoS2Message(message));
+                            if (session.IsPersisted) _broker.Persistence?.IncomingQoS2Received(ClientId, p.PacketId, message.ToMqttMessage(now));
                         }
                     }
                     Send(rec);
@@ -380,8 +382,9 @@ namespace MqttPS.Core.Broker
                 if (session.InflightIn.TryGetValue(p.PacketId, out pending)) session.InflightIn.Remove(p.PacketId);
             }
             if (pending != null && !pending.Refused) _broker.Publish(pending.Message);
+            if (pending != null && session.IsPersisted) _broker.Persistence?.IncomingQoS2Released(ClientId, p.PacketId);
             // An unknown id is answered with PUBCOMP too: the PUBREL may repeat one whose PUBCOMP was lost.
-            Send(new PubCompPacket { PacketId = p.PacketId });
+            SendAcknowledgement(new PubCompPacket { PacketId = p.PacketId });
         }
 
         private void HandlePubAck(PubAckPacket p)
@@ -393,6 +396,7 @@ namespace MqttPS.Core.Broker
                 if (m.Delivery.QoS != MqttQualityOfService.AtLeastOnce)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-1", "PUBACK for QoS 2 message " + p.PacketId);
                 session.InflightOut.Remove(p.PacketId);
+                session.Completed(m.Delivery);
                 session.Pump();
             }
         }
@@ -415,10 +419,12 @@ namespace MqttPS.Core.Broker
                 {
                     // The receiver refused the message: the flow ends here and the id is free [MQTT-4.3.3-4 note].
                     session.InflightOut.Remove(p.PacketId);
+                    session.Completed(m.Delivery);
                     session.Pump();
                     return;
                 }
                 m.Released = true;
+                if (m.Delivery.StoreSequence != 0) _broker.Persistence?.SessionMessageReleased(session.ClientId, m.Delivery.StoreSequence, p.PacketId);
                 Send(new PubRelPacket { PacketId = p.PacketId });
             }
         }
@@ -432,6 +438,7 @@ namespace MqttPS.Core.Broker
                 if (m.Delivery.QoS != MqttQualityOfService.ExactlyOnce || !m.Released)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-3", "PUBCOMP for message " + p.PacketId + " before its PUBREL");
                 session.InflightOut.Remove(p.PacketId);
+                session.Completed(m.Delivery);
                 session.Pump();
             }
         }
@@ -515,7 +522,11 @@ namespace MqttPS.Core.Broker
                 var requested = p.Properties.SessionExpiryInterval.Value;
                 if (_connectSessionExpiry == 0 && requested != 0)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.14.2-2", "DISCONNECT sets a session expiry interval after CONNECT set 0");
-                lock (Session) Session.SessionExpiryInterval = Math.Min(requested, _broker.Options.MaximumSessionExpiryInterval);
+                lock (Session)
+                {
+                    Session.SessionExpiryInterval = Math.Min(requested, _broker.Options.MaximumSessionExpiryInterval);
+                    if (Session.IsPersisted && Session.SessionExpiryInterval > 0) _broker.Persistence?.SessionCreated(ClientId, Session.SessionExpiryInterval);
+                }
             }
             // A normal DISCONNECT discards the will [MQTT-3.14.4-3]; 0x04 asks for it to be published.
             if (!(V5 && p.ReasonCode == DisconnectReasonCode.DisconnectWithWillMessage)) _will = null;
@@ -524,6 +535,41 @@ namespace MqttPS.Core.Broker
         }
 
         // ---------------------------------------------------------------- sending
+
+        private Task _acknowledgements = Task.CompletedTask;
+
+        /// <summary>
+        /// Sends PUBACK/PUBREC/PUBCOMP. With persistence on, an acknowledgement waits until everything recorded so
+        /// far is durable ("acknowledged means stored"), without blocking: later acknowledgements queue behind it so
+        /// they keep the order of the PUBLISHes [MQTT-4.6.0-2]. Called from the receive loop only.
+        /// </summary>
+        private void SendAcknowledgement(MqttPacket ack)
+        {
+            var persistence = _broker.Persistence;
+            var durable = persistence == null ? null : persistence.FlushAsync();
+            if ((durable == null || durable.Status == TaskStatus.RanToCompletion) && _acknowledgements.IsCompleted)
+            {
+                Send(ack);
+                return;
+            }
+            _acknowledgements = SendWhenDurableAsync(_acknowledgements, durable, ack);
+        }
+
+        private async Task SendWhenDurableAsync(Task previous, Task durable, MqttPacket ack)
+        {
+            await previous.ConfigureAwait(false);
+            if (durable != null)
+            {
+                try { await durable.ConfigureAwait(false); }
+                catch (Exception e)
+                {
+                    // Not stored, so not acknowledged: the client keeps the message and sends it again after reconnecting.
+                    CloseWithReason(DisconnectReasonCode.UnspecifiedError, "persistence failed, message not acknowledged: " + e.Message);
+                    return;
+                }
+            }
+            Send(ack);
+        }
 
         /// <summary>Queues a control packet for the writer. False when the connection is closing.</summary>
         public bool Send(MqttPacket packet)
