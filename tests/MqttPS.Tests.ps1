@@ -70,7 +70,7 @@ Describe 'Start-MqttBroker, Get-MqttBroker, Get-MqttBrokerClient, Stop-MqttBroke
     }
 
     It 'refuses a second broker with the same name' {
-        { Start-MqttBroker -Port 0 -Name 'pester' -ErrorAction Stop } | Should -Throw -ErrorId 'BrokerNameInUse'
+        { Start-MqttBroker -Port 0 -Name 'pester' -ErrorAction Stop } | Should -Throw -ErrorId 'BrokerNameInUse,MqttPS.Commands.StartMqttBrokerCommand'
     }
 
     It 'lists the clients connected to the broker' {
@@ -95,8 +95,12 @@ Describe 'Start-MqttBroker, Get-MqttBroker, Get-MqttBrokerClient, Stop-MqttBroke
             Import-Module $module
             Start-MqttBroker -Port $port -Wait -EventKind ClientConnected, MessagePublished
         }).AddArgument($modulePath).AddArgument($port)
+        # BeginInvoke<TInput, TOutput> needs a typed input collection (a cast $null carries no type for the
+        # generic inference); completed, so the script does not wait for input.
+        $noInput = New-Object 'System.Management.Automation.PSDataCollection[psobject]'
+        $noInput.Complete()
         $output = New-Object 'System.Management.Automation.PSDataCollection[psobject]'
-        $handle = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
+        $handle = $ps.BeginInvoke($noInput, $output)
         try {
             $deadline = (Get-Date).AddSeconds(15)
             $published = $false
@@ -163,6 +167,12 @@ Describe 'Connect-Mqtt, Get-MqttConnection, Disconnect-Mqtt' {
         $a.IsConnected | Should -BeTrue
         (Get-MqttConnection -Default).Name | Should -Be 'second'
         $b.ProtocolVersion.ToString() | Should -Be 'V311'
+        # Other spellings of the versions: a number, a variable holding 5.0, a connection's own version.
+        $v = 5.0
+        (Connect-Mqtt -Broker $script:uri -Name 'number' -ProtocolVersion 5).ProtocolVersion.ToString() | Should -Be 'V500'
+        (Connect-Mqtt -Broker $script:uri -Name 'variable' -ProtocolVersion $v).ProtocolVersion.ToString() | Should -Be 'V500'
+        (Connect-Mqtt -Broker $script:uri -Name 'same' -ProtocolVersion $b.ProtocolVersion).ProtocolVersion.ToString() | Should -Be 'V311'
+        Disconnect-Mqtt -Name 'number', 'variable', 'same' -Confirm:$false
         @(Get-MqttConnection).Count | Should -Be 2
         Disconnect-Mqtt -Name 'second' -Confirm:$false
         (Get-MqttConnection -Default).Name | Should -Be 'first'
@@ -186,12 +196,12 @@ Describe 'Connect-Mqtt, Get-MqttConnection, Disconnect-Mqtt' {
     }
 
     It 'validates parameters with errors that name them' {
-        { Connect-Mqtt -Broker $script:uri -WillPayload 'x' -ErrorAction Stop } | Should -Throw -ErrorId 'WillTopicMissing'
+        { Connect-Mqtt -Broker $script:uri -WillPayload 'x' -ErrorAction Stop } | Should -Throw -ErrorId 'WillTopicMissing,MqttPS.Commands.ConnectMqttCommand'
         { Connect-Mqtt -Broker $script:uri -ProtocolVersion 4.0 } | Should -Throw
     }
 
     It 'says what to do when there is no connection' {
-        { Publish-MqttMessage -Topic 'a' -Payload 'x' -ErrorAction Stop } | Should -Throw -ErrorId 'NoConnection'
+        { Publish-MqttMessage -Topic 'a' -Payload 'x' -ErrorAction Stop } | Should -Throw -ErrorId 'NoConnection,MqttPS.Commands.PublishMqttMessageCommand'
     }
 
     It 'shows the protocol conversation with -Verbose' {
@@ -238,16 +248,27 @@ Describe 'Publish-MqttMessage' {
         ($m | Where-Object Topic -eq 'pester/enc/json').ContentType | Should -Be 'application/json'
     }
 
-    It 'publishes CSV rows by their Topic, Payload, QoS and Retain columns' {
-        $rows = @"
+    It 'publishes CSV rows by their Topic, Payload, QoS and Retain columns, all of them text' {
+        # Every CSV column is a string: QoS "1" converts to 1, Retain "true"/"False" must read as yes/no
+        # (the binder alone refuses strings for a switch).
+        @"
 Topic,Payload,QoS,Retain
 pester/csv/a,alpha,1,true
-pester/csv/b,beta,0,true
-"@ | ConvertFrom-Csv
-        $rows | ForEach-Object { $_.Retain = [bool]::Parse($_.Retain); $_ } | Publish-MqttMessage
+pester/csv/b,beta,0,True
+pester/csv/c,gamma,1,False
+"@ | ConvertFrom-Csv | Publish-MqttMessage -ErrorAction Stop
         $m = Get-MqttRetainedMessage -EmbeddedBroker $script:broker -Topic 'pester/csv/#'
         $m.Topic | Should -Be @('pester/csv/a', 'pester/csv/b')
         $m.PayloadText | Should -Be @('alpha', 'beta')
+    }
+
+    It 'refuses a Retain column that is not yes or no' {
+        $errors = $null
+        [pscustomobject]@{ Topic = 'pester/csv/bad'; Payload = 'x'; Retain = 'sometimes' } |
+            Publish-MqttMessage -ErrorVariable errors -ErrorAction SilentlyContinue
+        @($errors).Count | Should -Be 1
+        "$($errors[0])" | Should -Match 'sometimes'
+        Get-MqttRetainedMessage -EmbeddedBroker $script:broker -Topic 'pester/csv/bad' | Should -BeNullOrEmpty
     }
 
     It 're-publishes received message objects with their payload bytes' {
@@ -270,7 +291,7 @@ pester/csv/b,beta,0,true
     It 'refuses MQTT 5.0 properties on a 3.1.1 connection' {
         $old = Connect-Mqtt -Broker $script:uri -ProtocolVersion 3.1.1 -Name 'old'
         try {
-            { Publish-MqttMessage -Connection $old -Topic 'a' -Payload 'x' -ResponseTopic 'r' -ErrorAction Stop } | Should -Throw -ErrorId 'RequiresMqtt5'
+            { Publish-MqttMessage -Connection $old -Topic 'a' -Payload 'x' -ResponseTopic 'r' -ErrorAction Stop } | Should -Throw -ErrorId 'RequiresMqtt5,MqttPS.Commands.PublishMqttMessageCommand'
         }
         finally { $old | Disconnect-Mqtt -Confirm:$false }
     }
@@ -374,11 +395,11 @@ Describe 'Register-MqttSubscription (streaming)' {
     }
 
     It 'refuses an invalid filter with an error naming it' {
-        { Register-MqttSubscription -Topic 'a/#/b' -Count 1 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTopicFilter'
+        { Register-MqttSubscription -Topic 'a/#/b' -Count 1 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTopicFilter,MqttPS.Commands.RegisterMqttSubscriptionCommand'
     }
 
     It 'refuses conflicting payload switches' {
-        { Register-MqttSubscription -Topic 'a' -AsJson -AsBytes -Count 1 -ErrorAction Stop } | Should -Throw -ErrorId 'ConflictingPayloadFormats'
+        { Register-MqttSubscription -Topic 'a' -AsJson -AsBytes -Count 1 -ErrorAction Stop } | Should -Throw -ErrorId 'ConflictingPayloadFormats,MqttPS.Commands.RegisterMqttSubscriptionCommand'
     }
 
     It 'prints messages as a table with topic and payload' {
@@ -411,12 +432,16 @@ Describe 'Register-MqttSubscription (background), Get-MqttSubscription, Unregist
         $global:MqttPesterSeen = [System.Collections.ArrayList]::Synchronized((New-Object System.Collections.ArrayList))
         $s = Register-MqttSubscription -Topic 'pester/action' -Action { [void]$global:MqttPesterSeen.Add($Event.MessageData.PayloadText) }
         $s | Should -BeOfType ([MqttPS.Core.Shell.MqttSubscription])
+        # Like Register-ObjectEvent -Action: the action is a job named after the source identifier.
+        @(Get-Job -Name $s.SourceIdentifier).Count | Should -Be 1
         'a', 'b' | Publish-MqttMessage -Topic 'pester/action' -QoS 1
         $deadline = (Get-Date).AddSeconds(10)
         # Wait-Event runs pending event actions while it waits (the source identifier never fires).
         while ($global:MqttPesterSeen.Count -lt 2 -and (Get-Date) -lt $deadline) { $null = Wait-Event -SourceIdentifier 'pester.idle' -Timeout 1 }
         @($global:MqttPesterSeen) | Should -Be @('a', 'b')
         $s | Unregister-MqttSubscription -Confirm:$false
+        Get-EventSubscriber -SourceIdentifier $s.SourceIdentifier -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-Job -Name $s.SourceIdentifier -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Remove-Variable -Name MqttPesterSeen -Scope Global
     }
 
@@ -493,7 +518,7 @@ Describe 'Test-MqttTopic' {
     }
 
     It 'refuses an invalid filter with a terminating error naming the rule' {
-        { Test-MqttTopic -Topic 'a' -Filter 'a/#/b' } | Should -Throw -ErrorId 'InvalidTopicFilter'
+        { Test-MqttTopic -Topic 'a' -Filter 'a/#/b' } | Should -Throw -ErrorId 'InvalidTopicFilter,MqttPS.Commands.TestMqttTopicCommand'
         { Test-MqttTopic -Topic 'a' -Filter 'sport+' } | Should -Throw '*MQTT-4.7.1*'
     }
 

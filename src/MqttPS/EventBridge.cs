@@ -17,11 +17,18 @@ namespace MqttPS
             var events = cmdlet.Events;
             var sourceIdentifier = subscription.SourceIdentifier;
             var format = subscription.Format;
+            // Another event subscriber (Register-EngineEvent, Register-ObjectEvent) under the same identifier would
+            // receive these events too, and Unregister-MqttSubscription could not tell them apart.
+            if (System.Linq.Enumerable.Any(events.GetEventSubscribers(sourceIdentifier)))
+                throw new MqttShellException("SourceIdentifierInUse", ShellErrorCategory.ResourceExists,
+                    "An event subscriber with the source identifier '" + sourceIdentifier + "' already exists (see Get-EventSubscriber); unregister it first or pick another -SourceIdentifier.",
+                    sourceIdentifier);
+            // supportEvent false, like Register-ObjectEvent -Action: SubscribeEvent itself adds the action's job to
+            // the job repository (Get-Job lists it, Receive-Job shows its output). Adding it again would throw.
+            // With no action the events are queued for Wait-Event and Get-Event.
             var subscriber = events.SubscribeEvent(null, null, sourceIdentifier, null, action, false, false);
             subscription.EventRegistration = subscriber;
             subscription.Job = subscriber.Action;
-            // Like Register-ObjectEvent -Action: the action's job is listed by Get-Job, and Receive-Job shows its output.
-            if (subscriber.Action != null) cmdlet.JobRepository.Add(subscriber.Action);
             subscription.EventSink = (s, message) =>
             {
                 MqttMessage view;

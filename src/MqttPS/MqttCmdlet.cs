@@ -38,7 +38,11 @@ namespace MqttPS
                     if (MyInvocation.BoundParameters.TryGetValue("Verbose", out var bound))
                         _wantsVerbose = bound is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(bound);
                     else
-                        _wantsVerbose = SessionState.PSVariable.GetValue("VerbosePreference") is ActionPreference preference && preference != ActionPreference.SilentlyContinue;
+                    {
+                        // $VerbosePreference = 'Continue' in a script scope is a plain string, not an ActionPreference.
+                        _wantsVerbose = LanguagePrimitives.TryConvertTo(SessionState.PSVariable.GetValue("VerbosePreference"), out ActionPreference preference) &&
+                                        preference != ActionPreference.SilentlyContinue && preference != ActionPreference.Ignore;
+                    }
                 }
                 return _wantsVerbose.Value;
             }

@@ -125,6 +125,7 @@ namespace MqttPS.Core.Broker
 
             ConnectedAt = DateTimeOffset.Now;
             IsConnected = true;
+            _firstBytes = null; // only needed to answer a rejected CONNECT
             Session = _broker.AttachSession(this, clientId, p.CleanStart, grantedExpiry, connAck);
         }
 
@@ -142,7 +143,7 @@ namespace MqttPS.Core.Broker
         /// name, which gets the 3.1.1 return code 1 (what mosquitto does). For 5.0, malformed or invalid fields get
         /// CONNACK with the reason code; errors in the credentials or flags close silently, like mosquitto.
         /// </summary>
-        private ConnAckPacket ConnectErrorResponse(MqttProtocolException e, string invalidStringField)
+        private ConnAckPacket ConnectErrorResponse(MqttProtocolException e)
         {
             var level = ConnectProtocolLevel();
             if (e.ReasonCode == MqttReasonCode.UnsupportedProtocolVersion)
@@ -159,8 +160,8 @@ namespace MqttPS.Core.Broker
                 }
                 return new ConnAckPacket { ReasonCode = ConnectReasonCode.UnsupportedProtocolVersion };
             }
-            if (level != 5 || !LooksLikeConnect()) return null;
-            var code = ProtocolErrorPolicy.ForConnectError(e, true, invalidStringField);
+            if (level != 5 || !LooksLikeConnect() || _firstBytes[0] != 0x10) return null;
+            var code = ProtocolErrorPolicy.ForConnectError(e);
             if (!code.HasValue) return null;
             ProtocolVersion = MqttProtocolVersion.V500;
             V5 = true;

@@ -49,6 +49,7 @@ namespace MqttPS.Commands
         public SwitchParameter SkipCertificateCheck { get; set; }
 
         [Parameter]
+        [ProtocolVersionTransformation]
         [ValidateSet("3.1", "3.1.1", "5.0")]
         public string ProtocolVersion { get; set; } = "5.0";
 
@@ -105,7 +106,7 @@ namespace MqttPS.Commands
                 Certificate = Certificate,
                 CaFile = CaCertificatePath == null ? null : GetUnresolvedProviderPathFromPSPath(CaCertificatePath),
                 SkipCertificateCheck = SkipCertificateCheck,
-                ProtocolVersion = ParseVersion(ProtocolVersion),
+                ProtocolVersion = ProtocolVersionText.Parse(ProtocolVersion),
                 CleanStart = CleanStart,
                 SessionExpirySeconds = SessionExpirySeconds,
                 KeepAliveSeconds = KeepAliveSeconds,
@@ -120,16 +121,6 @@ namespace MqttPS.Commands
             };
             var connection = Require(() => Session.Connect(settings, this), Broker, "ConnectFailed");
             WriteObject(connection);
-        }
-
-        internal static MqttProtocolVersion ParseVersion(string text)
-        {
-            switch (text)
-            {
-                case "3.1": return MqttProtocolVersion.V310;
-                case "3.1.1": return MqttProtocolVersion.V311;
-                default: return MqttProtocolVersion.V500;
-            }
         }
     }
 }

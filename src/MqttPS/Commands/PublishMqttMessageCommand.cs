@@ -37,6 +37,7 @@ namespace MqttPS.Commands
         public int QoS { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [SwitchTextTransformation("Retain")]
         public SwitchParameter Retain { get; set; }
 
         [Parameter]
