@@ -123,7 +123,9 @@ namespace MqttPS.Core.Broker
 
         private async Task ReceiveLoopAsync()
         {
-            var ct = _cancellation.Token;
+            // No cancellation token on the socket calls (a registration per read costs on the hot path): Abort
+            // disposes the stream, which ends any pending read or write.
+            var ct = CancellationToken.None;
             while (true)
             {
                 if (IsClosing)
@@ -759,7 +761,7 @@ namespace MqttPS.Core.Broker
                         }
                         if (length >= MaxBatchBytes)
                         {
-                            await _stream.WriteAsync(buffer, 0, length, _cancellation.Token).ConfigureAwait(false);
+                            await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
                             _broker.Counters.AddBytesSent(length);
                             length = 0;
                         }
@@ -769,7 +771,7 @@ namespace MqttPS.Core.Broker
                     _writing.Clear();
                     if (length > 0)
                     {
-                        await _stream.WriteAsync(buffer, 0, length, _cancellation.Token).ConfigureAwait(false);
+                        await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
                         _broker.Counters.AddBytesSent(length);
                     }
                     TaskCompletionSource<bool> drained = null;
