@@ -278,6 +278,13 @@ pester/csv/c,gamma,1,False
         (Get-MqttRetainedMessage -EmbeddedBroker $script:broker -Topic 'pester/copy/bytes').PayloadBytes | Should -Be ([byte[]](0, 255, 7))
     }
 
+    It 're-publishes a message whose payload was changed on the way with the new payload' {
+        Get-MqttRetainedMessage -EmbeddedBroker $script:broker -Topic 'pester/enc/json' -AsJson |
+            ForEach-Object { $_.Topic = 'pester/copy/json'; $_.Payload.temp = 70.7; $_ } |
+            Publish-MqttMessage -Retain -QoS 1
+        (Get-MqttRetainedMessage -EmbeddedBroker $script:broker -Topic 'pester/copy/json').PayloadText | Should -Be '{"temp":70.7,"unit":"C"}'
+    }
+
     It 'writes an error naming the topic for an invalid topic and goes on with the next input' {
         $errors = $null
         'pester/ok1', 'bad/+/topic', 'pester/ok2' | ForEach-Object { [pscustomobject]@{ Topic = $_; Payload = 'x' } } |
