@@ -54,7 +54,7 @@ namespace MqttPS.Commands
 
         [Parameter]
         [ValidateNotNull]
-        public Hashtable UserProperty { get; set; }
+        public IDictionary UserProperty { get; set; }
 
         [Parameter]
         public uint MessageExpirySeconds { get; set; }
