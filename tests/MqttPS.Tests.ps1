@@ -466,6 +466,27 @@ Describe 'Register-MqttSubscription (background), Get-MqttSubscription, Unregist
         Get-EventSubscriber -SourceIdentifier 'pester.list.a' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'refuses a source identifier another event subscriber uses' {
+        Register-EngineEvent -SourceIdentifier 'pester.taken'
+        try {
+            { Register-MqttSubscription -Topic 'pester/taken' -SourceIdentifier 'pester.taken' } |
+                Should -Throw -ErrorId 'SourceIdentifierInUse,MqttPS.Commands.RegisterMqttSubscriptionCommand'
+            Get-MqttSubscription -SourceIdentifier 'pester.taken' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+        finally { Unregister-Event -SourceIdentifier 'pester.taken' }
+    }
+
+    It 'stops queueing events once Unregister-Event removed the subscriber' {
+        $s = Register-MqttSubscription -Topic 'pester/orphan' -SourceIdentifier 'pester.orphan'
+        Unregister-Event -SourceIdentifier 'pester.orphan'
+        Publish-MqttMessage -Topic 'pester/orphan' -Payload 'x' -QoS 1
+        $deadline = (Get-Date).AddSeconds(10)
+        while ($s.MessagesDropped -lt 1 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $s.MessagesDropped | Should -Be 1
+        Get-Event -SourceIdentifier 'pester.orphan' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $s | Unregister-MqttSubscription -Confirm:$false
+    }
+
     It 'reports an unknown id as ObjectNotFound' {
         $err = $null
         Get-MqttSubscription -Id 99999 -ErrorVariable err -ErrorAction SilentlyContinue
