@@ -503,7 +503,7 @@ Describe 'Get-MqttRetainedMessage and Clear-MqttRetainedMessage' {
     AfterAll { Disconnect-Mqtt -Name 'retained' -Confirm:$false }
 
     It 'reads retained messages through a subscription and from the embedded store alike' {
-        $viaBroker = Get-MqttRetainedMessage -Topic 'pester/old/#' -QuietMilliseconds 300
+        $viaBroker = Get-MqttRetainedMessage -Topic 'pester/old/#' -QuietMilliseconds 1000
         $viaStore = $script:broker | Get-MqttRetainedMessage -Topic 'pester/old/#'
         $viaBroker.Topic | Should -Be @('pester/old/1', 'pester/old/2', 'pester/old/3', 'pester/old/4', 'pester/old/5')
         $viaStore.Topic | Should -Be $viaBroker.Topic
