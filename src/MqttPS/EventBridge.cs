@@ -31,6 +31,11 @@ namespace MqttPS
             subscription.Job = subscriber.Action;
             subscription.EventSink = (s, message) =>
             {
+                // Unregister-Event or Stop-Job on the action's job removes the subscriber behind our back. An event
+                // nobody subscribes to would pile up in the session's event queue (Get-Event) for good; it is
+                // dropped instead, and counted in the subscription's MessagesDropped.
+                if (!IsSubscribed(events, sourceIdentifier, subscriber))
+                    throw new System.InvalidOperationException("The event subscriber '" + sourceIdentifier + "' was removed; use Unregister-MqttSubscription.");
                 MqttMessage view;
                 try
                 {
@@ -42,6 +47,13 @@ namespace MqttPS
                 }
                 events.GenerateEvent(sourceIdentifier, s, new object[] { view }, PSObject.AsPSObject(view));
             };
+        }
+
+        private static bool IsSubscribed(PSEventManager events, string sourceIdentifier, PSEventSubscriber subscriber)
+        {
+            foreach (var current in events.GetEventSubscribers(sourceIdentifier))
+                if (ReferenceEquals(current, subscriber)) return true;
+            return false;
         }
 
         public static void Unregister(PSCmdlet cmdlet, MqttSubscription subscription)

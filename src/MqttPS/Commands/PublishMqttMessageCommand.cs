@@ -54,7 +54,7 @@ namespace MqttPS.Commands
 
         [Parameter]
         [ValidateNotNull]
-        public Hashtable UserProperty { get; set; }
+        public IDictionary UserProperty { get; set; }
 
         [Parameter]
         public uint MessageExpirySeconds { get; set; }
@@ -151,14 +151,14 @@ namespace MqttPS.Commands
         /// <summary>
         /// What to send for a pipeline object. Objects bound by value include message objects and rows with a
         /// Payload property (Import-Csv, PSCustomObject): their Payload is the payload, not the whole object;
-        /// a message object is re-published with its exact bytes.
+        /// a message object is re-published with its exact bytes unless its Payload was changed on the way.
         /// </summary>
         private static object PayloadOf(object input)
         {
             switch (input)
             {
                 case MqttMessage message:
-                    return message.PayloadBytes;
+                    return RepublishPayload.Resolve(message, PSConvert.ToPlain);
                 case PSObject pso:
                     var property = pso.Properties["Payload"];
                     return property != null ? PSConvert.ToPlain(property.Value) : PSConvert.ToPlain(pso);

@@ -101,7 +101,7 @@ namespace MqttPS.Module.Tests.Shell
             var c = Connect("retain");
             PublishAll(c, new[] { "cfg/a", "cfg/b", "other/x" }.Select(t => new PublishRequest { Topic = t, Payload = "v-" + t, Retain = true, QoS = MqttQualityOfService.AtLeastOnce }.ToMessage(c.ProtocolVersion)), _host);
             var viaSubscription = RetainedMessageCollector.Collect(c, new SubscriptionRequest { TopicFilters = new[] { "cfg/#" } }, _host, null,
-                TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+                TimeSpan.FromMilliseconds(1500), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
             Assert.Equal(new[] { "cfg/a=v-cfg/a", "cfg/b=v-cfg/b" }, viaSubscription.Select(m => m.Topic + "=" + m.PayloadText));
             Assert.Equal(new[] { "cfg/a", "cfg/b" }, _broker.ListRetained(new[] { "cfg/#" }).Select(m => m.Topic));
 

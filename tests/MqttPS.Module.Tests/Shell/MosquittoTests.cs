@@ -47,7 +47,7 @@ namespace MqttPS.Module.Tests.Shell
             var c = Connect(version, "retained-" + (int)version);
             Publish(c, Enumerable.Range(0, 20).Select(i => new MqttMessage("plant/line" + i, "state " + i, MqttQualityOfService.AtLeastOnce, retain: true)).ToArray());
             var found = RetainedMessageCollector.Collect(c, new SubscriptionRequest { TopicFilters = new[] { "plant/#" } }, _host, null,
-                TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+                TimeSpan.FromMilliseconds(1500), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
             Assert.Equal(20, found.Count);
             Assert.All(found, m => Assert.True(m.Retain));
             Publish(c, found.Select(m => RetainedMessageClearing.CreateClearMessage(m.Topic)).ToArray());

@@ -1,0 +1,43 @@
+using System;
+using System.Text;
+using MqttPS.Core.Messages;
+
+namespace MqttPS.Core.Shell
+{
+    /// <summary>
+    /// What Publish-MqttMessage sends for a piped message object. Unchanged, it is its exact payload bytes (an
+    /// -AsJson view re-serialised could differ in spacing or number format). Changed by the user on its way
+    /// through the pipeline ($_.Payload = ..., or a property of an -AsJson payload), it is the new value: sending
+    /// the old bytes would silently drop the change.
+    /// </summary>
+    public static class RepublishPayload
+    {
+        private static readonly UTF8Encoding LenientUtf8 = new UTF8Encoding(false, false);
+
+        /// <param name="message">The piped message.</param>
+        /// <param name="toPlain">Turns the caller's object model (PSCustomObject) into dictionaries and lists.</param>
+        /// <returns>The original bytes, or the replaced payload for <see cref="PayloadEncoder"/>.</returns>
+        public static object Resolve(MqttMessage message, Func<object, object> toPlain)
+        {
+            if (message == null) throw new ArgumentNullException(nameof(message));
+            var bytes = message.PayloadBytes;
+            var view = message.Payload;
+            switch (view)
+            {
+                case null:
+                    return bytes;
+                case byte[] replacedBytes:
+                    return replacedBytes;
+                case string text:
+                    return text == (message.PayloadText ?? LenientUtf8.GetString(bytes)) ? (object)bytes : text;
+            }
+            var plain = toPlain == null ? view : toPlain(view);
+            if (plain == null || plain is string || plain is byte[]) return plain ?? bytes;
+            var original = message.PayloadText;
+            if (original != null && JsonParser.TryParse(original, out var parsed, out _) &&
+                CompactJsonWriter.Write(parsed) == CompactJsonWriter.Write(plain))
+                return bytes;
+            return plain;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Collections.Generic;
+using System.Collections.Specialized;
+using System.Text;
+using MqttPS.Core.Messages;
+using MqttPS.Core.Shell;
+using Xunit;
+
+namespace MqttPS.Module.Tests.Shell
+{
+    /// <summary>Re-publishing received message objects: exact bytes unless the payload was changed on the way.</summary>
+    public class RepublishPayloadTests
+    {
+        private static object ToPlain(object value)
+        {
+            // What PSConvert.ToPlain does with a PSCustomObject: an ordered dictionary of its properties.
+            if (value is JsonObject json)
+            {
+                var d = new OrderedDictionary();
+                foreach (var k in json.Keys) d[k] = json[k];
+                return d;
+            }
+            return value;
+        }
+
+        [Fact]
+        public void An_unchanged_message_keeps_its_exact_bytes_even_in_an_AsJson_view()
+        {
+            var bytes = Encoding.UTF8.GetBytes("{ \"temp\" : 21.50 }");
+            var received = new MqttMessage("t", bytes);
+            var view = MessageCopy.WithPayloadFormat(received, PayloadFormat.Json);
+            Assert.Same(bytes, RepublishPayload.Resolve(view, ToPlain));
+            Assert.Same(bytes, RepublishPayload.Resolve(MessageCopy.WithPayloadFormat(received, PayloadFormat.String), ToPlain));
+            Assert.Same(bytes, RepublishPayload.Resolve(received, ToPlain));
+        }
+
+        [Fact]
+        public void A_changed_JSON_property_is_sent_as_the_new_JSON()
+        {
+            var received = new MqttMessage("t", Encoding.UTF8.GetBytes("{\"temp\":21.5,\"unit\":\"C\"}"));
+            var view = MessageCopy.WithPayloadFormat(received, PayloadFormat.Json);
+            ((JsonObject)view.Payload)["temp"] = 70.7;
+            var sent = PayloadEncoder.ToBytes(RepublishPayload.Resolve(view, ToPlain));
+            Assert.Equal("{\"temp\":70.7,\"unit\":\"C\"}", Encoding.UTF8.GetString(sent));
+        }
+
+        [Fact]
+        public void A_replaced_payload_is_sent_as_text_or_bytes()
+        {
+            var received = new MqttMessage("t", "old");
+            received.Payload = "new";
+            Assert.Equal("new", RepublishPayload.Resolve(received, ToPlain));
+            received.Payload = new byte[] { 1, 2 };
+            Assert.Equal(new byte[] { 1, 2 }, (byte[])RepublishPayload.Resolve(received, ToPlain));
+            received.Payload = new Dictionary<string, object> { ["a"] = 1 };
+            Assert.Equal("{\"a\":1}", Encoding.UTF8.GetString(PayloadEncoder.ToBytes(RepublishPayload.Resolve(received, ToPlain))));
+        }
+
+        [Fact]
+        public void Binary_payloads_seen_as_strings_are_not_mangled()
+        {
+            var bytes = new byte[] { 0xFF, 0x00, 0xC3 };
+            var received = new MqttMessage("t", bytes);
+            var view = MessageCopy.WithPayloadFormat(received, PayloadFormat.String);
+            Assert.Same(bytes, RepublishPayload.Resolve(view, ToPlain));
+        }
+    }
+}
