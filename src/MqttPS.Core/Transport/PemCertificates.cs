@@ -8,10 +8,11 @@ using System.Text;
 namespace MqttPS.Core.Transport
 {
     /// <summary>
-    /// Loads certificates from PEM or DER files and client certificates from PFX or PEM. netstandard2.0 has no
-    /// PEM support, so certificates are decoded here; a PEM private key is attached through
-    /// X509Certificate2.CreateFromPemFile, found by reflection because it exists only from .NET 5 on. On
-    /// .NET Framework (Windows PowerShell 5.1) a PEM client certificate therefore fails with a message asking for PFX.
+    /// Loads certificates from PEM or DER files and certificates with their private key (client or server) from PFX
+    /// or PEM. netstandard2.0 has no PEM support, so certificates are decoded here; a PEM private key is attached
+    /// through X509Certificate2.CreateFromPemFile, found by reflection because it exists only from .NET 5 on. On
+    /// .NET Framework (Windows PowerShell 5.1) a PEM certificate with key therefore fails with a message asking for PFX.
+    /// Shared by the client (Transport) and the broker's TLS listeners.
     /// </summary>
     internal static class PemCertificates
     {
@@ -51,45 +52,57 @@ namespace MqttPS.Core.Transport
         /// <summary>The client certificate the options describe, with its private key, or null when none is configured.</summary>
         public static X509Certificate2 LoadClientCertificate(MqttTlsOptions options)
         {
-            if (options.ClientCertificate != null)
+            if (options.ClientCertificate == null && string.IsNullOrEmpty(options.ClientCertificatePath)) return null;
+            return LoadWithPrivateKey("client", options.ClientCertificate, options.ClientCertificatePath,
+                options.ClientCertificateKeyPath, options.ClientCertificatePassword);
+        }
+
+        /// <summary>
+        /// A certificate with its private key: <paramref name="certificate"/> itself when given, else the PFX file at
+        /// <paramref name="path"/> (opened with <paramref name="password"/>), else the PEM certificate at
+        /// <paramref name="path"/> with the key in <paramref name="keyPath"/> (or in the same file).
+        /// <paramref name="role"/> ("client", "server") names the certificate in error messages.
+        /// </summary>
+        public static X509Certificate2 LoadWithPrivateKey(string role, X509Certificate2 certificate, string path, string keyPath, string password)
+        {
+            if (certificate != null)
             {
-                if (!options.ClientCertificate.HasPrivateKey) throw new ArgumentException("The client certificate '" + options.ClientCertificate.Subject + "' has no private key.");
-                return options.ClientCertificate;
+                if (!certificate.HasPrivateKey) throw new ArgumentException("The " + role + " certificate '" + certificate.Subject + "' has no private key.");
+                return certificate;
             }
-            var path = options.ClientCertificatePath;
-            if (string.IsNullOrEmpty(path)) return null;
-            if (!File.Exists(path)) throw new FileNotFoundException("The client certificate file '" + path + "' does not exist.", path);
+            if (!File.Exists(path)) throw new FileNotFoundException("The " + role + " certificate file '" + path + "' does not exist.", path);
+            var convertHint = "openssl pkcs12 -export -in " + role + ".crt -inkey " + role + ".key -out " + role + ".pfx";
 
             var head = ReadHead(path);
             if (head.IndexOf("-----BEGIN", StringComparison.Ordinal) < 0)
             {
                 // PKCS#12 / PFX.
                 X509Certificate2 pfx;
-                try { pfx = new X509Certificate2(path, options.ClientCertificatePassword, X509KeyStorageFlags.Exportable); }
+                try { pfx = new X509Certificate2(path, password, X509KeyStorageFlags.Exportable); }
                 catch (System.Security.Cryptography.CryptographicException e)
                 {
-                    throw new ArgumentException("Could not open the client certificate file '" + path + "' as PFX/PKCS#12: " + e.Message.Trim() +
+                    throw new ArgumentException("Could not open the " + role + " certificate file '" + path + "' as PFX/PKCS#12: " + e.Message.Trim() +
                         " (wrong password, or not a PFX file; PEM files start with -----BEGIN).", e);
                 }
-                if (!pfx.HasPrivateKey) throw new ArgumentException("The client certificate file '" + path + "' contains no private key.");
+                if (!pfx.HasPrivateKey) throw new ArgumentException("The " + role + " certificate file '" + path + "' contains no private key.");
                 return pfx;
             }
-            var keyPath = string.IsNullOrEmpty(options.ClientCertificateKeyPath) ? null : options.ClientCertificateKeyPath;
-            if (keyPath != null && !File.Exists(keyPath)) throw new FileNotFoundException("The client key file '" + keyPath + "' does not exist.", keyPath);
+            keyPath = string.IsNullOrEmpty(keyPath) ? null : keyPath;
+            if (keyPath != null && !File.Exists(keyPath)) throw new FileNotFoundException("The " + role + " key file '" + keyPath + "' does not exist.", keyPath);
             var keyHead = ReadHead(keyPath ?? path);
             if (keyHead.IndexOf("ENCRYPTED", StringComparison.Ordinal) >= 0)
                 throw new NotSupportedException("The private key '" + (keyPath ?? path) + "' is encrypted; encrypted PEM keys are not supported: " +
-                    "use a PFX file with a password (openssl pkcs12 -export -in cert.pem -inkey key.pem -out client.pfx).");
+                    "use a PFX file with a password (" + convertHint + ").");
 
             var create = typeof(X509Certificate2).GetMethod("CreateFromPemFile", BindingFlags.Public | BindingFlags.Static, null, new[] { typeof(string), typeof(string) }, null);
             if (create == null)
-                throw new PlatformNotSupportedException("PEM client certificates need .NET 5 or later (PowerShell 7). On this runtime convert them to PFX: " +
-                    "openssl pkcs12 -export -in cert.pem -inkey key.pem -out client.pfx, and pass the .pfx file.");
+                throw new PlatformNotSupportedException("PEM " + role + " certificates need .NET 5 or later (PowerShell 7). On this runtime convert them to PFX: " +
+                    convertHint + ", and pass the .pfx file.");
             X509Certificate2 pem;
             try { pem = (X509Certificate2)create.Invoke(null, new object[] { path, keyPath }); }
             catch (TargetInvocationException e) when (e.InnerException != null)
             {
-                throw new ArgumentException("Could not load the PEM client certificate '" + path + "'" + (keyPath == null ? "" : " with key '" + keyPath + "'") + ": " + e.InnerException.Message, e.InnerException);
+                throw new ArgumentException("Could not load the PEM " + role + " certificate '" + path + "'" + (keyPath == null ? "" : " with key '" + keyPath + "'") + ": " + e.InnerException.Message, e.InnerException);
             }
             // Keys imported from PEM are ephemeral; Windows SChannel cannot use those, so round-trip through PKCS#12.
             using (pem)

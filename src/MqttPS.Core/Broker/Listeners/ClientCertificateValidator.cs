@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using MqttPS.Core.Transport;
 
 namespace MqttPS.Core.Broker.Listeners
 {
@@ -24,7 +25,7 @@ namespace MqttPS.Core.Broker.Listeners
             _required = options.RequireClientCertificate;
             if (!string.IsNullOrEmpty(options.ClientCaFile))
             {
-                _authorities = CertificateFiles.LoadCertificates(options.ClientCaFile);
+                _authorities = PemCertificates.LoadCertificates(options.ClientCaFile);
                 _authorityThumbprints = new HashSet<string>(_authorities.Select(c => c.Thumbprint), StringComparer.OrdinalIgnoreCase);
             }
         }

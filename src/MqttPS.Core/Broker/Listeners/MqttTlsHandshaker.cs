@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
+using MqttPS.Core.Transport;
 
 namespace MqttPS.Core.Broker.Listeners
 {
@@ -22,7 +23,9 @@ namespace MqttPS.Core.Broker.Listeners
         public MqttTlsHandshaker(MqttTlsServerOptions options)
         {
             _options = options ?? throw new ArgumentNullException(nameof(options));
-            _certificate = CertificateFiles.LoadServerCertificate(options);
+            if (options.Certificate == null && string.IsNullOrEmpty(options.CertificatePath))
+                throw new ArgumentException("a TLS listener needs a server certificate (CertificatePath or Certificate)");
+            _certificate = PemCertificates.LoadWithPrivateKey("server", options.Certificate, options.CertificatePath, options.CertificateKeyPath, options.CertificatePassword);
             _validator = new ClientCertificateValidator(options);
         }
 
