@@ -7,6 +7,7 @@ using MqttPS.Core.Broker;
 using MqttPS.Core.Broker.Listeners;
 using MqttPS.Core.Client;
 using MqttPS.Core.Protocol;
+using MqttPS.Core.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 using static MqttPS.Core.Tests.BrokerProduction.BrokerTestHelpers;
@@ -213,20 +214,18 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task A_TLS_client_that_never_handshakes_is_dropped_and_counted()
         {
-            using (var pki = new ProductionTestPki())
+            var pki = await TestCertificates.GetAsync();
+            var listener = new MqttTransportListener(MqttListenerKind.Tls, System.Net.IPAddress.Loopback, 0,
+                new MqttTlsServerOptions { CertificatePath = pki.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, HandshakeTimeout = TimeSpan.FromMilliseconds(500) });
+            var options = new MqttBrokerOptions();
+            options.CustomListeners.Add(listener);
+            using (var broker = await StartAsync(options))
+            using (var silent = await RawMqttConnection.OpenAsync(listener.LocalEndPoint.Port))
             {
-                var listener = new MqttTransportListener(MqttListenerKind.Tls, System.Net.IPAddress.Loopback, 0,
-                    new MqttTlsServerOptions { CertificatePath = pki.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, HandshakeTimeout = TimeSpan.FromMilliseconds(500) });
-                var options = new MqttBrokerOptions();
-                options.CustomListeners.Add(listener);
-                using (var broker = await StartAsync(options))
-                using (var silent = await RawMqttConnection.OpenAsync(listener.LocalEndPoint.Port))
-                {
-                    Assert.True(await silent.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
-                    // The socket closes as the handshake is abandoned; the failure is counted right after.
-                    await WaitUntilAsync(() => listener.HandshakeFailures == 1, TimeSpan.FromSeconds(5), "the handshake failure to be counted");
-                    Assert.Contains("did not complete", listener.LastHandshakeFailure);
-                }
+                Assert.True(await silent.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+                // The socket closes as the handshake is abandoned; the failure is counted right after.
+                await WaitUntilAsync(() => listener.HandshakeFailures == 1, TimeSpan.FromSeconds(5), "the handshake failure to be counted");
+                Assert.Contains("did not complete", listener.LastHandshakeFailure);
             }
         }
     

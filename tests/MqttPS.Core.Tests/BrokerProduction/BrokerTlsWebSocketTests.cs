@@ -12,21 +12,22 @@ using static MqttPS.Core.Tests.BrokerProduction.BrokerTestHelpers;
 
 namespace MqttPS.Core.Tests.BrokerProduction
 {
-    public sealed class BrokerTlsWebSocketTests : IClassFixture<ProductionTestPki>
+    public sealed class BrokerTlsWebSocketTests : IAsyncLifetime
     {
-        private readonly ProductionTestPki _pki;
+        private TestCertificates _pki;
 
-        public BrokerTlsWebSocketTests(ProductionTestPki pki) { _pki = pki; }
+        public async Task InitializeAsync() => _pki = await TestCertificates.GetAsync();
+        public Task DisposeAsync() => Task.CompletedTask;
 
         private MqttListenerOptions Listener(MqttListenerKind kind, bool requireClientCertificate = false) => new MqttListenerOptions
         {
             Kind = kind,
             BindAddress = System.Net.IPAddress.Loopback,
             Port = 0,
-            CertificatePath = _pki.ServerCertificate,
+            CertificatePath = _pki.ServerCert,
             CertificateKeyPath = _pki.ServerKey,
             RequireClientCertificate = requireClientCertificate,
-            ClientCaFile = requireClientCertificate ? _pki.CaCertificate : null,
+            ClientCaFile = requireClientCertificate ? _pki.CaCert : null,
             UseIdentityAsUsername = requireClientCertificate,
         };
 
@@ -40,12 +41,12 @@ namespace MqttPS.Core.Tests.BrokerProduction
             using (var broker = await StartAsync(options))
             {
                 var tlsPort = PortOf(broker, 1);
-                using (var sub = ExternalProcess.Start("mosquitto_sub", new[] { "-h", "localhost", "-p", tlsPort.ToString(), "--cafile", _pki.CaCertificate, "-t", "secure/topic", "-q", "1", "-C", "1", "-W", "20", "-V", "mqttv311" }))
+                using (var sub = ExternalProcess.Start("mosquitto_sub", new[] { "-h", "localhost", "-p", tlsPort.ToString(), "--cafile", _pki.CaCert, "-t", "secure/topic", "-q", "1", "-C", "1", "-W", "20", "-V", "mqttv311" }))
                 {
                     await WaitUntilAsync(() => broker.GetClients().Count == 1, TimeSpan.FromSeconds(15), "mosquitto_sub to connect over TLS: " + sub.StandardError);
                     await WaitUntilAsync(() => broker.GetClients()[0].Subscriptions.Count == 1, TimeSpan.FromSeconds(10), "the subscription");
                     var tls = ClientOptions(tlsPort, "pub", kind: MqttTransportKind.Tls);
-                    tls.Tls = new MqttTlsOptions { CaFile = _pki.CaCertificate, ServerName = "localhost" };
+                    tls.Tls = new MqttTlsOptions { CaFile = _pki.CaCert, ServerName = "localhost" };
                     using (var pub = await ConnectAsync(tls))
                         await pub.PublishAsync(Message("secure/topic", "over TLS", MqttQualityOfService.AtLeastOnce));
                     await sub.WaitForExitAsync(TimeSpan.FromSeconds(20));
@@ -62,7 +63,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
             using (var broker = await StartAsync(options))
             {
                 var o = ClientOptions(PortOf(broker, 1), "with-cert", kind: MqttTransportKind.Tls);
-                o.Tls = new MqttTlsOptions { CaFile = _pki.CaCertificate, ServerName = "localhost", ClientCertificatePath = _pki.ClientCertificate, ClientCertificateKeyPath = _pki.ClientKey };
+                o.Tls = new MqttTlsOptions { CaFile = _pki.CaCert, ServerName = "localhost", ClientCertificatePath = _pki.AliceCert, ClientCertificateKeyPath = _pki.AliceKey };
                 using (var client = await ConnectAsync(o))
                 {
                     Assert.True(client.IsConnected);
@@ -80,11 +81,11 @@ namespace MqttPS.Core.Tests.BrokerProduction
             using (var broker = await StartAsync(options))
             {
                 var open = ClientOptions(PortOf(broker, 1), "no-cert", kind: MqttTransportKind.Tls);
-                open.Tls = new MqttTlsOptions { CaFile = _pki.CaCertificate, ServerName = "localhost" };
+                open.Tls = new MqttTlsOptions { CaFile = _pki.CaCert, ServerName = "localhost" };
                 using (var client = await ConnectAsync(open)) Assert.True(client.IsConnected);
 
                 var strict = ClientOptions(PortOf(broker, 2), "no-cert-strict", kind: MqttTransportKind.Tls);
-                strict.Tls = new MqttTlsOptions { CaFile = _pki.CaCertificate, ServerName = "localhost" };
+                strict.Tls = new MqttTlsOptions { CaFile = _pki.CaCert, ServerName = "localhost" };
                 strict.ConnectTimeout = TimeSpan.FromSeconds(5);
                 using (var client = new MqttClient(strict))
                     await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync());
@@ -102,7 +103,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 var events = new System.Collections.Concurrent.ConcurrentQueue<MqttBrokerEvent>();
                 broker.EventRaised += (_, e) => events.Enqueue(e);
                 var o = ClientOptions(PortOf(broker, 1), "mallory", kind: MqttTransportKind.Tls);
-                o.Tls = new MqttTlsOptions { CaFile = _pki.CaCertificate, ServerName = "localhost", ClientCertificatePath = _pki.UntrustedClientPfx, ClientCertificatePassword = ProductionTestPki.PfxPassword };
+                o.Tls = new MqttTlsOptions { CaFile = _pki.CaCert, ServerName = "localhost", ClientCertificatePath = _pki.UntrustedClientPfx, ClientCertificatePassword = TestCertificates.PfxPassword };
                 o.ConnectTimeout = TimeSpan.FromSeconds(5);
                 using (var client = new MqttClient(o))
                     await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync());
@@ -111,8 +112,8 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 await WaitUntilAsync(() => events.Any(e => e.Kind == MqttBrokerEventKind.ClientDisconnected && e.Reason.Contains("not issued by a CA")), TimeSpan.FromSeconds(5), "the refusal event");
                 Assert.Contains(events, e => e.Reason != null && e.Reason.StartsWith("refused on tls 127.0.0.1:", StringComparison.Ordinal));
                 // mosquitto_pub with the untrusted certificate is refused too.
-                using (var p = await ExternalProcess.RunAsync("mosquitto_pub", new[] { "-h", "localhost", "-p", PortOf(broker, 1).ToString(), "--cafile", _pki.CaCertificate,
-                    "--cert", _pki.UntrustedClientCertificate, "--key", _pki.UntrustedClientKey, "-t", "t", "-m", "x" }, TimeSpan.FromSeconds(20)))
+                using (var p = await ExternalProcess.RunAsync("mosquitto_pub", new[] { "-h", "localhost", "-p", PortOf(broker, 1).ToString(), "--cafile", _pki.CaCert,
+                    "--cert", _pki.UntrustedClientCert, "--key", _pki.UntrustedClientKey, "-t", "t", "-m", "x" }, TimeSpan.FromSeconds(20)))
                     Assert.NotEqual(0, p.ExitCode);
             }
         }
@@ -127,7 +128,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
             using (var broker = await StartAsync(options))
             {
                 var o = ClientOptions(PortOf(broker, 1), "ws-client", kind: clientKind);
-                if (clientKind == MqttTransportKind.SecureWebSocket) o.Tls = new MqttTlsOptions { CaFile = _pki.CaCertificate, ServerName = "localhost" };
+                if (clientKind == MqttTransportKind.SecureWebSocket) o.Tls = new MqttTlsOptions { CaFile = _pki.CaCert, ServerName = "localhost" };
                 using (var wsClient = await ConnectAsync(o))
                 using (var tcpClient = await ConnectAsync(ClientOptions(broker.Port, "tcp-client")))
                 {
