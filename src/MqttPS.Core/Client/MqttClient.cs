@@ -296,26 +296,12 @@ namespace MqttPS.Core.Client
                     // A 3.1.1-style CONNACK (remaining length 2, no properties) in answer to a 5.0 CONNECT: a broker that does
                     // not speak 5.0 answering in its own version [MQTT-3.1.2-2]; return code 1 means unacceptable version.
                     var code = segment.Array[segment.Offset + 3];
-                    var mapped = code == 1 ? ConnectReasonCode.UnsupportedProtocolVersion : MapLegacyReturnCode(code);
+                    var mapped = code <= 5 ? ConnAckPacketCodec.FromReturnCode(code) : ConnectReasonCode.UnspecifiedError;
                     Log("<- CONNACK (3.1.1 format) return code " + code);
                     throw Refusal(mapped, null, version);
                 }
                 first = false;
                 decoder.Commit(n);
-            }
-        }
-
-        private static ConnectReasonCode MapLegacyReturnCode(byte code)
-        {
-            switch (code)
-            {
-                case 0: return ConnectReasonCode.Success;
-                case 1: return ConnectReasonCode.UnsupportedProtocolVersion;
-                case 2: return ConnectReasonCode.ClientIdentifierNotValid;
-                case 3: return ConnectReasonCode.ServerUnavailable;
-                case 4: return ConnectReasonCode.BadUserNameOrPassword;
-                case 5: return ConnectReasonCode.NotAuthorized;
-                default: return ConnectReasonCode.UnspecifiedError;
             }
         }
 
