@@ -11,6 +11,7 @@ using MqttPS.Core.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 using static MqttPS.Core.Tests.BrokerProduction.BrokerTestHelpers;
+using static MqttPS.Core.Tests.Infrastructure.Eventually;
 
 namespace MqttPS.Core.Tests.BrokerProduction
 {

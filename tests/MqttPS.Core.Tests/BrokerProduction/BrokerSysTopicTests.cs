@@ -9,6 +9,7 @@ using MqttPS.Core.Messages;
 using MqttPS.Core.Protocol;
 using Xunit;
 using static MqttPS.Core.Tests.BrokerProduction.BrokerTestHelpers;
+using static MqttPS.Core.Tests.Infrastructure.Eventually;
 
 namespace MqttPS.Core.Tests.BrokerProduction
 {

@@ -51,15 +51,5 @@ namespace MqttPS.Core.Tests.BrokerProduction
 
         public static MqttMessage Message(string topic, string text, MqttQualityOfService qos = MqttQualityOfService.AtMostOnce, bool retain = false)
             => new MqttMessage(topic, Encoding.UTF8.GetBytes(text), qos, retain);
-
-        public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-        {
-            var deadline = DateTime.UtcNow + timeout;
-            while (!condition())
-            {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
-                await Task.Delay(20);
-            }
-        }
     }
 }

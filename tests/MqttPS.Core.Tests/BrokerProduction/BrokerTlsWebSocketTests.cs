@@ -9,6 +9,7 @@ using MqttPS.Core.Tests.Infrastructure;
 using MqttPS.Core.Transport;
 using Xunit;
 using static MqttPS.Core.Tests.BrokerProduction.BrokerTestHelpers;
+using static MqttPS.Core.Tests.Infrastructure.Eventually;
 
 namespace MqttPS.Core.Tests.BrokerProduction
 {

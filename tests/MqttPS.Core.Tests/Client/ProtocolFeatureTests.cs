@@ -139,7 +139,7 @@ namespace MqttPS.Core.Tests.Client
                 var reply = await server.ReadAsync();
                 var goodbye = Assert.IsType<DisconnectPacket>(reply);
                 Assert.Equal(DisconnectReasonCode.TopicAliasInvalid, goodbye.ReasonCode);
-                await TestClients.WaitUntilAsync(() => !client.IsConnected, 5, "the client to close");
+                await Eventually.WaitUntilAsync(() => !client.IsConnected, TimeSpan.FromSeconds(5), "the client to close");
             }
         }
 
@@ -196,7 +196,7 @@ namespace MqttPS.Core.Tests.Client
                 Assert.All(tasks, t => Assert.False(t.IsCompleted));
                 await client.DisconnectAsync();
                 Assert.All(tasks, t => Assert.True(t.IsCompleted));
-                await TestClients.WaitUntilAsync(() => proxy.ConnectionCount == 0 || !client.IsConnected, 5, "the socket to close");
+                await Eventually.WaitUntilAsync(() => proxy.ConnectionCount == 0 || !client.IsConnected, TimeSpan.FromSeconds(5), "the socket to close");
                 client.Dispose();
 
                 // Dispose without DisconnectAsync: the tasks end too.

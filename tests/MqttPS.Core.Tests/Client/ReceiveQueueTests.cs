@@ -119,7 +119,7 @@ namespace MqttPS.Core.Tests.Client
             {
                 await consumer.SubscribeAsync("drop/t", MqttQualityOfService.AtLeastOnce);
                 for (var i = 0; i < 50; i++) await producer.PublishAsync(new MqttMessage("drop/t", i.ToString(), MqttQualityOfService.AtLeastOnce));
-                await TestClients.WaitUntilAsync(() => consumer.DroppedMessages == 40, 10, "40 dropped messages");
+                await Eventually.WaitUntilAsync(() => consumer.DroppedMessages == 40, TimeSpan.FromSeconds(10), "40 dropped messages");
                 var kept = await consumer.ReceiveManyAsync(10);
                 var expected = policy == ReceiveOverflowPolicy.DropOldest ? Enumerable.Range(40, 10) : Enumerable.Range(0, 10);
                 Assert.Equal(expected.Select(i => i.ToString()), kept.Select(m => m.PayloadText));

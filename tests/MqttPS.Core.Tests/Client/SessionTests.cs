@@ -41,7 +41,7 @@ namespace MqttPS.Core.Tests.Client
                     Assert.Equal("wills/reply", received.ResponseTopic);
                     Assert.Equal(new byte[] { 9, 8 }, received.CorrelationData);
                     Assert.Equal("reason=test", received.UserProperties.Single().ToString());
-                    await TestClients.WaitUntilAsync(() => !device.IsConnected, 5, "the client to notice the cut");
+                    await Eventually.WaitUntilAsync(() => !device.IsConnected, TimeSpan.FromSeconds(5), "the client to notice the cut");
                 }
             }
         }
@@ -160,7 +160,7 @@ namespace MqttPS.Core.Tests.Client
                     Assert.Equal("before", (await client.ReceiveAsync()).PayloadText);
 
                     broker.Kill();
-                    await TestClients.WaitUntilAsync(() => !client.IsConnected, 5, "the client to notice the broker is gone");
+                    await Eventually.WaitUntilAsync(() => !client.IsConnected, TimeSpan.FromSeconds(5), "the client to notice the broker is gone");
                     Assert.Equal(MqttConnectionState.Reconnecting, client.State);
 
                     // Publishes while the broker is down are queued, not lost.
@@ -208,10 +208,10 @@ namespace MqttPS.Core.Tests.Client
             {
                 await client.SubscribeAsync("durable/#", MqttQualityOfService.AtLeastOnce);
                 await Task.Delay(1100);
-                await TestClients.WaitUntilAsync(() => System.IO.File.Exists(System.IO.Path.Combine(dir, "mosquitto.db")), 10, "mosquitto to autosave its database");
+                await Eventually.WaitUntilAsync(() => System.IO.File.Exists(System.IO.Path.Combine(dir, "mosquitto.db")), TimeSpan.FromSeconds(10), "mosquitto to autosave its database");
                 await Task.Delay(1100); // a save that includes the subscription
                 broker.Kill();
-                await TestClients.WaitUntilAsync(() => !client.IsConnected, 5, "the client to notice the broker is gone");
+                await Eventually.WaitUntilAsync(() => !client.IsConnected, TimeSpan.FromSeconds(5), "the client to notice the broker is gone");
                 var queued = client.PublishAsync(new MqttMessage("durable/x", "kept", MqttQualityOfService.AtLeastOnce));
                 await broker.RestartAsync();
                 await queued.WaitAsync(TimeSpan.FromSeconds(10));
@@ -234,7 +234,7 @@ namespace MqttPS.Core.Tests.Client
             }))
             {
                 broker.Kill();
-                await TestClients.WaitUntilAsync(() => !client.IsConnected, 5, "the client to notice the broker is gone");
+                await Eventually.WaitUntilAsync(() => !client.IsConnected, TimeSpan.FromSeconds(5), "the client to notice the broker is gone");
                 var a = client.PublishAsync(new MqttMessage("t", "1"));
                 var b = client.PublishAsync(new MqttMessage("t", "2"));
                 var e = await Assert.ThrowsAsync<InvalidOperationException>(() => client.PublishAsync(new MqttMessage("t", "3")));

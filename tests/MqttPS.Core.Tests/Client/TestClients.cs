@@ -89,15 +89,5 @@ namespace MqttPS.Core.Tests.Client
             }
             return list;
         }
-
-        public static async Task WaitUntilAsync(Func<bool> condition, double seconds, string what)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(seconds);
-            while (!condition())
-            {
-                if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException("timed out after " + seconds + " s waiting for " + what);
-                await Task.Delay(20);
-            }
-        }
     }
 }
