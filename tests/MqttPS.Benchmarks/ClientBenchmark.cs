@@ -57,7 +57,7 @@ namespace MqttPS.Benchmarks
             var inputFile = Path.Combine(directory, "input.txt");
             File.WriteAllText(inputFile, lines.ToString());
 
-            var port = FreePort();
+            var port = MqttPS.Core.Tests.Infrastructure.FreePort.Next();
             var config = Path.Combine(directory, "mosquitto.conf");
             File.WriteAllLines(config, new[]
             {
@@ -332,14 +332,6 @@ namespace MqttPS.Benchmarks
         private static void Kill(Process process)
         {
             try { if (!process.HasExited) process.Kill(true); } catch (InvalidOperationException) { }
-        }
-
-        private static int FreePort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            try { return ((IPEndPoint)listener.LocalEndpoint).Port; }
-            finally { listener.Stop(); }
         }
 
         private static async Task WaitForPortAsync(int port)
