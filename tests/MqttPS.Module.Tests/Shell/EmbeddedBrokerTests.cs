@@ -231,13 +231,6 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
-        public void Persistence_is_refused_while_the_broker_cannot_honour_it()
-        {
-            var e = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "persist", PersistencePath = Path.GetTempPath() }, _host));
-            Assert.Equal("PersistenceNotAvailable", e.ErrorId);
-        }
-
-        [Fact]
         public void A_bad_acl_file_is_an_error_naming_the_file_and_line()
         {
             var acl = Path.Combine(Path.GetTempPath(), "mqttps-badacl-" + Guid.NewGuid().ToString("N") + ".txt");
