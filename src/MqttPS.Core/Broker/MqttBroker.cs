@@ -386,6 +386,8 @@ namespace MqttPS.Core.Broker
             {
                 if (!c.IsConnected || c.IsClosing) continue;
                 var session = c.Session;
+                // IsConnected is set before AttachSession returns (which already sent the CONNACK): still attaching.
+                if (session == null) continue;
                 var info = new MqttBrokerClientInfo
                 {
                     ClientId = c.ClientId,
