@@ -70,6 +70,7 @@ namespace MqttPS.Core.Shell
         public MqttRecoveryReport PersistenceRecovery => Broker.PersistenceRecovery ?? _recovery;
 
         private MqttRecoveryReport _recovery;
+        private PersistenceDirectoryLock _directoryLock;
 
         private string UriOf(MqttListenerKind kind)
         {
@@ -89,8 +90,11 @@ namespace MqttPS.Core.Shell
             var options = BrokerOptionsFactory.Create(name, settings);
             foreach (var listener in BrokerOptionsFactory.ListenerKinds(options))
                 if (listener.Port != 0) EnsurePortFree(listener.BindAddress, listener.Port, name);
-            var broker = new MqttBroker(options);
-            var embedded = new MqttEmbeddedBroker(name, broker, settings);
+            var directoryLock = options.PersistencePath == null ? null : PersistenceDirectoryLock.Acquire(options.PersistencePath, name);
+            MqttBroker broker;
+            try { broker = new MqttBroker(options); }
+            catch { directoryLock?.Dispose(); throw; }
+            var embedded = new MqttEmbeddedBroker(name, broker, settings) { _directoryLock = directoryLock };
             try
             {
                 PipelineWait.Wait(broker.StartAsync(host.Stopping), host, null, TimeSpan.FromSeconds(30), "the broker '" + name + "' to start");
@@ -200,6 +204,8 @@ namespace MqttPS.Core.Shell
         {
             Broker.EventRaised -= OnEvent;
             Broker.Dispose();
+            // After the broker: its store is closed (Stop) or abandoned (Dispose) before another may open it.
+            _directoryLock?.Dispose();
         }
 
         public override string ToString() => Name + " (" + (IsRunning ? string.Join(", ", Endpoints) : State) + ")";

@@ -116,6 +116,24 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
+        public void A_directory_in_use_by_a_running_broker_is_refused_and_free_again_after_stop()
+        {
+            var directory = Path.Combine(_root, "shared");
+            var first = Start(directory);
+            var e = Assert.Throws<MqttShellException>(() =>
+                _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "second", PersistencePath = directory }, _host));
+            Assert.Equal("PersistencePathInUse", e.ErrorId);
+            Assert.Equal(ShellErrorCategory.ResourceUnavailable, e.Category);
+            Assert.Contains(directory, e.Message);
+            Assert.Empty(_session.Brokers.Find("second"));
+            Assert.True(first.IsRunning);
+
+            _session.StopBroker(first, _host);
+            var second = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "second", PersistencePath = directory }, _host);
+            Assert.True(second.IsRunning);
+        }
+
+        [Fact]
         public void A_persistence_path_that_is_a_file_is_refused_before_anything_listens()
         {
             var file = Path.Combine(_root, "not-a-directory");
