@@ -24,7 +24,8 @@ namespace MqttPS.Core.Shell
         {
             Name = name;
             Broker = broker;
-            Settings = settings;
+            // The object is printed and piped around in the session: it must not carry passwords.
+            Settings = settings.WithoutSecrets();
             _listenerKinds = BrokerOptionsFactory.ListenerKinds(broker.Options);
             broker.EventRaised += OnEvent;
         }
