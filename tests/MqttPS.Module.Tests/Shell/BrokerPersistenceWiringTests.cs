@@ -134,6 +134,21 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
+        public void A_start_that_fails_to_listen_releases_the_store_for_the_next_start()
+        {
+            var directory = Path.Combine(_root, "retry");
+            // 192.0.2.1 (TEST-NET-1) is on no interface here: the listener cannot bind after the store was opened.
+            var e = Assert.Throws<MqttShellException>(() =>
+                _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "durable", BindAddress = "192.0.2.1", PersistencePath = directory }, _host));
+            Assert.Equal("BrokerStartFailed", e.ErrorId);
+            var first = Start(directory);
+            Publish(first, new MqttMessage("after/retry", "1", MqttQualityOfService.AtLeastOnce, retain: true));
+            _session.StopBroker(first, _host);
+            var second = Start(directory);
+            Assert.Equal(new[] { "after/retry" }, second.ListRetained(new[] { "#" }).Select(m => m.Topic));
+        }
+
+        [Fact]
         public void A_persistence_path_that_is_a_file_is_refused_before_anything_listens()
         {
             var file = Path.Combine(_root, "not-a-directory");
