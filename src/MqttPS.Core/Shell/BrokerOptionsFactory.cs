@@ -4,6 +4,7 @@ using System.IO;
 using System.Security.Cryptography.X509Certificates;
 using MqttPS.Core.Broker;
 using MqttPS.Core.Broker.Listeners;
+using MqttPS.Core.Broker.Persistence;
 using MqttPS.Core.Broker.Security;
 
 namespace MqttPS.Core.Shell
@@ -35,7 +36,7 @@ namespace MqttPS.Core.Shell
             {
                 PreparePersistenceDirectory(settings.PersistencePath);
                 options.PersistencePath = settings.PersistencePath;
-                options.PersistenceDurability = settings.Durability;
+                options.PersistenceDurability = settings.Durability ?? PersistenceDurability.PerMessage;
             }
             if (settings.HasCertificate)
             {

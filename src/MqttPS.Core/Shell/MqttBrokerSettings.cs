@@ -54,7 +54,8 @@ namespace MqttPS.Core.Shell
 
         public string AclPath { get; set; }
         public string PersistencePath { get; set; }
-        public PersistenceDurability Durability { get; set; } = PersistenceDurability.PerMessage;
+        /// <summary>With <see cref="PersistencePath"/>: when a stored message may be acknowledged; null = PerMessage.</summary>
+        public PersistenceDurability? Durability { get; set; }
 
         /// <summary>Seconds between updates of the retained $SYS/broker/... topics; 0 = no $SYS topics.</summary>
         public int SysIntervalSeconds { get; set; }
@@ -95,6 +96,9 @@ namespace MqttPS.Core.Shell
                     throw new MqttShellException("CertificateRequired", ShellErrorCategory.InvalidArgument,
                         needsCertificate + " configures a TLS listener, which needs a server certificate: give -CertificatePath or -Certificate.", needsCertificate);
             }
+            if (Durability.HasValue && PersistencePath == null)
+                throw new MqttShellException("PersistencePathRequired", ShellErrorCategory.InvalidArgument,
+                    "-Durability says how stored messages are flushed, and needs -PersistencePath (without it the broker stores nothing).", Durability.Value);
             if (SysIntervalSeconds < 0)
                 throw new MqttShellException("InvalidSysInterval", ShellErrorCategory.InvalidArgument, "-SysIntervalSeconds " + SysIntervalSeconds + " is negative (0 turns $SYS topics off).", SysIntervalSeconds);
             if (AllowAnonymous == false && !HasUsers)

@@ -17,8 +17,9 @@ namespace MqttPS.Core.Shell
     public sealed class MqttEmbeddedBroker : IDisposable
     {
         private readonly List<Action<MqttBrokerEvent>> _listeners = new List<Action<MqttBrokerEvent>>();
-
         private readonly IReadOnlyList<MqttListenerOptions> _listenerKinds;
+        private MqttRecoveryReport _recovery;
+        private PersistenceDirectoryLock _directoryLock;
 
         private MqttEmbeddedBroker(string name, MqttBroker broker, MqttBrokerSettings settings)
         {
@@ -68,10 +69,7 @@ namespace MqttPS.Core.Shell
         public string PersistencePath => Broker.Options.PersistencePath;
 
         /// <summary>What the broker found in <see cref="PersistencePath"/> when it started (null without persistence).</summary>
-        public MqttRecoveryReport PersistenceRecovery => Broker.PersistenceRecovery ?? _recovery;
-
-        private MqttRecoveryReport _recovery;
-        private PersistenceDirectoryLock _directoryLock;
+        public MqttRecoveryReport PersistenceRecovery => _recovery;
 
         private string UriOf(MqttListenerKind kind)
         {
@@ -106,10 +104,12 @@ namespace MqttPS.Core.Shell
                 if (e is OperationCanceledException || e is MqttShellException) throw;
                 var category = e is System.Net.Sockets.SocketException se && se.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse
                     ? ShellErrorCategory.ResourceUnavailable : ShellErrorClassifier.CategoryOf(e);
+                var ports = string.Join(", ", settings.RequestedPorts().Select(p => p.Key + " " + p.Value));
                 throw new MqttShellException("BrokerStartFailed", category,
-                    "Could not start the broker '" + name + "' on " + settings.BindAddress + ":" + settings.Port + ": " + e.Message, name, e);
+                    "Could not start the broker '" + name + "' on " + settings.BindAddress + " (" + ports + "): " + e.Message, name, e);
             }
             embedded._recovery = broker.PersistenceRecovery;
+            host.WriteVerbose("Broker '" + name + "' listening on " + string.Join(", ", embedded.Endpoints) + ".");
             ReportRecovery(embedded, host);
             return embedded;
         }

@@ -125,7 +125,7 @@ namespace MqttPS.Commands
                 AllowAnonymous = Bound(nameof(AllowAnonymous)) ? AllowAnonymous.IsPresent : (bool?)null,
                 AclPath = ProviderPath(AclPath),
                 PersistencePath = ProviderPath(PersistencePath),
-                Durability = Durability,
+                Durability = Bound(nameof(Durability)) ? Durability : (PersistenceDurability?)null,
                 SysIntervalSeconds = SysIntervalSeconds,
                 MaxConnections = MaxConnections,
             };
@@ -150,7 +150,7 @@ namespace MqttPS.Commands
 
             // Foreground: not registered in the session; it lives exactly as long as this command.
             _foreground = Require(() => MqttEmbeddedBroker.Start(settings.Name ?? "foreground", settings, this), Name, "BrokerStartFailed");
-            WriteVerbose("Broker '" + _foreground.Name + "' listening on " + string.Join(", ", _foreground.Endpoints) + "; press Ctrl+C to stop it.");
+            WriteVerbose("Broker '" + _foreground.Name + "' runs in the foreground; press Ctrl+C to stop it.");
             var kinds = EventKind;
             BrokerEventStream.Run(_foreground, this, kinds == null ? (System.Func<MqttBrokerEvent, bool>)null : e => System.Array.IndexOf(kinds, e.Kind) >= 0, WriteObject);
             if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();

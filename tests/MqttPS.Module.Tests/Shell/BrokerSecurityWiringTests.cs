@@ -185,6 +185,7 @@ namespace MqttPS.Module.Tests.Shell
             Assert.Equal("PortConflict", clash.ErrorId);
             Assert.Contains("-WebSocketPort", clash.Message);
             Assert.Equal("NoWayIn", Refused(new MqttBrokerSettings { Port = 0, AllowAnonymous = false }).ErrorId);
+            Assert.Equal("PersistencePathRequired", Refused(new MqttBrokerSettings { Port = 0, Durability = PersistenceDurability.None }).ErrorId);
             Assert.Equal("InvalidSysInterval", Refused(new MqttBrokerSettings { Port = 0, SysIntervalSeconds = -1 }).ErrorId);
         }
 
