@@ -250,7 +250,8 @@ Describe 'Publish-MqttMessage' {
 
     It 'publishes CSV rows by their Topic, Payload, QoS and Retain columns, all of them text' {
         # Every CSV column is a string: QoS "1" converts to 1, Retain "true"/"False" must read as yes/no
-        # (the binder alone refuses strings for a switch).
+        # (the binder alone refuses strings for a switch). The last row is QoS 1: its PUBACK means the broker has
+        # handled the QoS 0 row before it, so reading the store right after is not a race.
         @"
 Topic,Payload,QoS,Retain
 pester/csv/a,alpha,1,true

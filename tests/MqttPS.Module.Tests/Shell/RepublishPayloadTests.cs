@@ -63,5 +63,18 @@ namespace MqttPS.Module.Tests.Shell
             var view = MessageCopy.WithPayloadFormat(received, PayloadFormat.String);
             Assert.Same(bytes, RepublishPayload.Resolve(view, ToPlain));
         }
+
+        [Fact]
+        public void A_pipeline_changing_its_message_object_does_not_change_what_other_subscriptions_get()
+        {
+            var received = new MqttMessage("plant/boiler", "{\"state\":\"ok\"}");
+            foreach (var format in new[] { PayloadFormat.Auto, PayloadFormat.String, PayloadFormat.Json, PayloadFormat.Bytes })
+            {
+                var view = MessageCopy.WithPayloadFormat(received, format, v => v);
+                Assert.NotSame(received, view);
+                view.Topic = "site1/plant/boiler";
+            }
+            Assert.Equal("plant/boiler", received.Topic);
+        }
     }
 }
