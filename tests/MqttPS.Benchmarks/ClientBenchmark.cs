@@ -73,6 +73,13 @@ namespace MqttPS.Benchmarks
                     runner.Note(count.ToString("N0") + " messages of " + PayloadSize + " B each way, mosquitto " + port + " on loopback; rates are end to end (first publish to last receipt)");
                     foreach (var qos in new[] { MqttQualityOfService.AtMostOnce, MqttQualityOfService.AtLeastOnce })
                     {
+                        var alone = await PublishToSyntheticAsync(qos, payloads, timeout);
+                        var receiving = await ReceiveFromSyntheticAsync(qos, payloads, timeout);
+                        Report(runner, "QoS " + (int)qos + "  MqttClient -> in-process sink (no broker)", alone, count);
+                        Report(runner, "QoS " + (int)qos + "  in-process burst -> MqttClient (no broker)", receiving, count);
+                    }
+                    foreach (var qos in new[] { MqttQualityOfService.AtMostOnce, MqttQualityOfService.AtLeastOnce })
+                    {
                         var q = (int)qos;
                         var ours = await OursToOursAsync(port, qos, payloads, timeout);
                         var theirs = await MosquittoToMosquittoAsync(port, qos, count, inputFile, brokerLog, timeout, "mm" + q);
@@ -82,8 +89,11 @@ namespace MqttPS.Benchmarks
                         Report(runner, "QoS " + q + "  mosquitto_pub -l -> mosquitto_sub", theirs, count);
                         Report(runner, "QoS " + q + "  MqttClient -> mosquitto_sub", oursToSub, count);
                         Report(runner, "QoS " + q + "  mosquitto_pub -l -> MqttClient", pubToOurs, count);
-                        runner.Note(string.Format("QoS {0}  ratio MqttClient/mosquitto clients (end to end): {1:F2}x; publish side: {2:F2}x",
-                            q, Rate(ours.TotalSeconds, count) / Rate(theirs.TotalSeconds, count), Rate(ours.PublishSeconds, count) / Rate(theirs.PublishSeconds, count)));
+                        // Same subscriber, other publisher / same publisher, other subscriber: which side is faster.
+                        runner.Note(string.Format("QoS {0}  ratio MqttClient/mosquitto clients, end to end: {1:F2}x; as publisher (to mosquitto_sub): {2:F2}x; as subscriber (from mosquitto_pub): {3:F2}x",
+                            q, Rate(ours.TotalSeconds, count) / Rate(theirs.TotalSeconds, count),
+                            Rate(oursToSub.TotalSeconds, count) / Rate(theirs.TotalSeconds, count),
+                            Rate(pubToOurs.TotalSeconds, count) / Rate(theirs.TotalSeconds, count)));
                     }
                 }
                 finally
@@ -98,8 +108,9 @@ namespace MqttPS.Benchmarks
 
         private static void Report(BenchmarkRunner runner, string name, Outcome o, int count)
         {
-            runner.Note(string.Format("{0,-44} {1,12:N0} msg/s end to end {2,12:N0} msg/s publishing   {3}",
-                name, Rate(o.TotalSeconds, count), Rate(o.PublishSeconds, count), o.Received == count ? "all received" : "RECEIVED " + o.Received + " of " + count));
+            runner.Note(string.Format("{0,-44} {1,12:N0} msg/s end to end {2,14} msg/s publishing   {3}",
+                name, Rate(o.TotalSeconds, count), o.PublishSeconds == o.TotalSeconds ? "-" : Rate(o.PublishSeconds, count).ToString("N0"),
+                o.Received == count ? "all received" : "RECEIVED " + o.Received + " of " + count));
         }
 
         private static MqttClient NewClient(int port, string id)
@@ -232,6 +243,59 @@ namespace MqttPS.Benchmarks
         /// </summary>
         private static string PubCommand(int port, string clientId, string qos, string topic, string inputFile)
             => "(cat " + inputFile + "; sleep 600) | mosquitto_pub -h 127.0.0.1 -p " + port + " -i " + clientId + " -q " + qos + " -t " + topic + " -l";
+
+        /// <summary>The client's own publishing capacity: an in-process peer consumes (and acknowledges) instead of mosquitto.</summary>
+        private static async Task<Outcome> PublishToSyntheticAsync(MqttQualityOfService qos, byte[][] payloads, TimeSpan timeout)
+        {
+            using (var peer = new SyntheticBroker())
+            using (var client = NewClient(peer.Port, "bench-synthetic-pub"))
+            using (var cts = new CancellationTokenSource(timeout))
+            {
+                var accept = peer.AcceptAsync();
+                await client.ConnectAsync().ConfigureAwait(false);
+                var (stream, decoder) = await accept.ConfigureAwait(false);
+                using (decoder)
+                {
+                    var watch = Stopwatch.StartNew();
+                    var consuming = peer.ConsumeAsync(stream, decoder, payloads.Length, cts.Token);
+                    var publishSeconds = await PublishAllAsync(client, "bench/synthetic", qos, payloads).ConfigureAwait(false);
+                    await consuming.ConfigureAwait(false);
+                    var total = watch.Elapsed.TotalSeconds;
+                    return new Outcome { Received = payloads.Length, PublishSeconds = publishSeconds, TotalSeconds = total };
+                }
+            }
+        }
+
+        /// <summary>The client's own receiving capacity: an in-process peer sends a prepared burst of PUBLISH packets.</summary>
+        private static async Task<Outcome> ReceiveFromSyntheticAsync(MqttQualityOfService qos, byte[][] payloads, TimeSpan timeout)
+        {
+            using (var burst = new MqttBufferWriter(payloads.Length * 80))
+            {
+                for (var i = 0; i < payloads.Length; i++)
+                {
+                    var packet = new PublishPacket { Topic = "bench/synthetic", Payload = payloads[i], QoS = qos, PacketId = qos == MqttQualityOfService.AtMostOnce ? (ushort)0 : (ushort)(i % 65535 + 1) };
+                    MqttPacketEncoder.Encode(packet, MqttProtocolVersion.V500, burst);
+                }
+                var bytes = burst.ToArray();
+                using (var peer = new SyntheticBroker())
+                using (var client = NewClient(peer.Port, "bench-synthetic-sub"))
+                using (var cts = new CancellationTokenSource(timeout))
+                {
+                    var accept = peer.AcceptAsync();
+                    await client.ConnectAsync().ConfigureAwait(false);
+                    var (stream, decoder) = await accept.ConfigureAwait(false);
+                    using (decoder)
+                    {
+                        var watch = Stopwatch.StartNew();
+                        var receiving = ReceiveAllAsync(client, payloads.Length, cts.Token);
+                        await peer.BlastAsync(stream, bytes, cts.Token).ConfigureAwait(false);
+                        var received = await receiving.ConfigureAwait(false);
+                        var total = watch.Elapsed.TotalSeconds;
+                        return new Outcome { Received = received, PublishSeconds = total, TotalSeconds = total };
+                    }
+                }
+            }
+        }
 
         private static async Task WaitForSubscriptionAsync(StringBuilder brokerLog, string clientId, TimeSpan timeout)
         {

@@ -72,11 +72,14 @@ namespace MqttPS.Core.Broker
             var context = new MqttConnectContext
             {
                 ClientId = clientId,
-                Username = p.Username,
+                // A certificate identity replaces the CONNECT username (mosquitto's use_identity_as_username).
+                Username = _accepted.CertificateIdentity ?? p.Username,
                 Password = p.Password,
                 RemoteEndPoint = RemoteEndPoint,
                 ProtocolVersion = p.ProtocolVersion,
                 ListenerName = _accepted.ListenerName,
+                ClientCertificate = _accepted.ClientCertificate,
+                CertificateIdentity = _accepted.CertificateIdentity,
                 Packet = p,
             };
             var verdict = await _broker.Authenticator.AuthenticateAsync(context).ConfigureAwait(false);
@@ -88,9 +91,10 @@ namespace MqttPS.Core.Broker
             if (IsClosing) return;
 
             ClientId = clientId;
-            Username = p.Username;
+            var username = context.Username;
+            Username = username;
             CleanStart = p.CleanStart;
-            Identity = new MqttClientIdentity(clientId, p.Username, p.ProtocolVersion);
+            Identity = new MqttClientIdentity(clientId, username, p.ProtocolVersion);
             SendQuota = V5 ? (props?.ReceiveMaximum ?? 65535) : options.MaxInflightMessages;
             if (SendQuota <= 0) SendQuota = 1;
             KeepAliveSeconds = options.ServerKeepAlive ?? p.KeepAliveSeconds;
@@ -121,6 +125,7 @@ namespace MqttPS.Core.Broker
 
             ConnectedAt = DateTimeOffset.Now;
             IsConnected = true;
+            _firstBytes = null; // only needed to answer a rejected CONNECT
             Session = _broker.AttachSession(this, clientId, p.CleanStart, grantedExpiry, connAck);
         }
 
@@ -138,7 +143,7 @@ namespace MqttPS.Core.Broker
         /// name, which gets the 3.1.1 return code 1 (what mosquitto does). For 5.0, malformed or invalid fields get
         /// CONNACK with the reason code; errors in the credentials or flags close silently, like mosquitto.
         /// </summary>
-        private ConnAckPacket ConnectErrorResponse(MqttProtocolException e, string invalidStringField)
+        private ConnAckPacket ConnectErrorResponse(MqttProtocolException e)
         {
             var level = ConnectProtocolLevel();
             if (e.ReasonCode == MqttReasonCode.UnsupportedProtocolVersion)
@@ -155,8 +160,8 @@ namespace MqttPS.Core.Broker
                 }
                 return new ConnAckPacket { ReasonCode = ConnectReasonCode.UnsupportedProtocolVersion };
             }
-            if (level != 5 || !LooksLikeConnect()) return null;
-            var code = ProtocolErrorPolicy.ForConnectError(e, true, invalidStringField);
+            if (level != 5 || !LooksLikeConnect() || _firstBytes[0] != 0x10) return null;
+            var code = ProtocolErrorPolicy.ForConnectError(e);
             if (!code.HasValue) return null;
             ProtocolVersion = MqttProtocolVersion.V500;
             V5 = true;

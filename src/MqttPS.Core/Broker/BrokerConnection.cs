@@ -21,6 +21,13 @@ namespace MqttPS.Core.Broker
         private const int MaxBatchBytes = 64 * 1024;
         private static readonly byte[] EmptyBuffer = new byte[0];
 
+        /// <summary>Where input is read to be thrown away while a connection closes; shared, its content never matters.</summary>
+        private static readonly byte[] DiscardBuffer = new byte[4096];
+
+        /// <summary>Per-thread encoder scratch space for control packets: encoding never awaits, so a thread's
+        /// writer is never shared, and connections need no writer of their own.</summary>
+        [ThreadStatic] private static MqttBufferWriter _scratch;
+
         /// <summary>.NET (Core) sockets complete a zero-byte read when data arrives; .NET Framework returns at once,
         /// so there the loop reads into the decoder's buffer directly.</summary>
         private static readonly bool ZeroByteReads =
@@ -40,6 +47,7 @@ namespace MqttPS.Core.Broker
         private bool _writerIdle;
         private TaskCompletionSource<bool> _wakeWriter;
         private bool _closeAfterFlush;
+        private bool _flushScheduled;
         private TaskCompletionSource<bool> _drained;
 
         private int _closing;
@@ -115,9 +123,18 @@ namespace MqttPS.Core.Broker
 
         private async Task ReceiveLoopAsync()
         {
-            var ct = _cancellation.Token;
+            // No cancellation token on the socket calls (a registration per read costs on the hot path): Abort
+            // disposes the stream, which ends any pending read or write.
+            var ct = CancellationToken.None;
             while (true)
             {
+                if (IsClosing)
+                {
+                    // Closing: whatever else arrives is read and dropped (not buffered), so that the close is a FIN,
+                    // not a reset that could destroy the DISCONNECT just sent.
+                    if (await _stream.ReadAsync(DiscardBuffer, 0, DiscardBuffer.Length, ct).ConfigureAwait(false) <= 0) return;
+                    continue;
+                }
                 if (ZeroByteReads && _decoder.BufferedBytes == 0)
                 {
                     // Wait for data without holding a receive buffer (idle connections then cost no buffer once the
@@ -132,13 +149,8 @@ namespace MqttPS.Core.Broker
                     if (_closeReason == null) _closeReason = "connection closed by the client";
                     return;
                 }
-                if (IsClosing)
-                {
-                    // Closing: whatever else arrives is read and ignored, so that the close is a FIN, not a reset.
-                    _decoder.Commit(n);
-                    continue;
-                }
-                if (_firstBytes == null)
+                if (IsClosing) continue;
+                if (!IsConnected && _firstBytes == null)
                 {
                     // The start of the CONNECT, kept to answer an unsupported protocol version in the right version.
                     _firstBytesCount = Math.Min(n, 64);
@@ -148,41 +160,15 @@ namespace MqttPS.Core.Broker
                 _decoder.Commit(n);
                 _broker.Counters.AddBytesReceived(n);
                 LastReceivedMilliseconds = MonotonicClock.NowMilliseconds;
-                while (!IsClosing)
+                DeferredFlush.Begin();
+                try
                 {
-                    MqttPacket packet;
-                    try
-                    {
-                        if (!_decoder.TryDecode(out packet)) break;
-                    }
-                    catch (MqttProtocolException e)
-                    {
-                        // Keep reading (and ignoring) until the peer closes or the close times out: closing a
-                        // socket with unread input sends a reset, which can destroy the DISCONNECT just queued.
-                        HandleDecoderError(e);
-                        break;
-                    }
-                    PacketsReceived++;
-                    _broker.Counters.AddMessageReceived();
-                    List<MqttSession> congested = null;
-                    try
-                    {
-                        if (packet is ConnectPacket connect) await HandleConnectAsync(connect).ConfigureAwait(false);
-                        else
-                        {
-                            CongestionTracker.Begin();
-                            try { HandlePacket(packet); }
-                            finally { congested = CongestionTracker.End(); }
-                        }
-                    }
-                    catch (MqttProtocolException e)
-                    {
-                        HandleViolation(e, ProtocolErrorPolicy.ForHandlerError(e));
-                        break;
-                    }
-                    // Never wait for our own session: its queue drains through the acknowledgements we would stop reading.
-                    if (congested != null && RemoveOwnSession(congested) > 0)
-                        await CongestionTracker.WaitAsync(congested, _broker.Options).ConfigureAwait(false);
+                    await HandleReceivedPacketsAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Every subscriber touched by this read gets one write with everything routed to it.
+                    DeferredFlush.End();
                 }
                 // Backpressure: while this client does not read what it asked for, stop reading what it sends.
                 if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
@@ -190,38 +176,66 @@ namespace MqttPS.Core.Broker
             }
         }
 
-        /// <summary>The decoder rejected the next packet: find out which packet it was and answer per policy.</summary>
-        private void HandleDecoderError(MqttProtocolException e)
+        /// <summary>Decodes and handles every whole packet buffered. Writes caused by synchronous handling are
+        /// deferred (<see cref="DeferredFlush"/>); before anything awaits, they are flushed.</summary>
+        private async Task HandleReceivedPacketsAsync()
         {
-            // The decoder keeps a rejected packet at the front of its buffer; the free space it hands out starts
-            // right after the buffered bytes, so the packet's first bytes are just before that.
-            var free = _decoder.GetReceiveBuffer(1);
-            var start = free.Offset - _decoder.BufferedBytes;
-            byte firstByte = 0;
-            var lengthValid = false;
-            long remainingLength = 0;
-            if (_decoder.BufferedBytes > 0 && start >= 0)
+            while (!IsClosing)
             {
-                firstByte = free.Array[start];
-                long multiplier = 1;
-                for (var i = 1; i <= 4 && start + i < free.Offset; i++)
+                MqttPacket packet;
+                try
                 {
-                    var b = free.Array[start + i];
-                    remainingLength += (b & 0x7F) * multiplier;
-                    multiplier *= 128;
-                    if ((b & 0x80) == 0) { lengthValid = true; break; }
+                    if (!_decoder.TryDecode(out packet)) break;
+                }
+                catch (MqttProtocolException e)
+                {
+                    // Keep reading (and ignoring) until the peer closes or the close times out: closing a
+                    // socket with unread input sends a reset, which can destroy the DISCONNECT just queued.
+                    HandleDecoderError(e);
+                    break;
+                }
+                PacketsReceived++;
+                _broker.Counters.AddMessageReceived();
+                List<MqttSession> congested = null;
+                try
+                {
+                    if (packet is ConnectPacket connect)
+                    {
+                        DeferredFlush.End();
+                        try { await HandleConnectAsync(connect).ConfigureAwait(false); }
+                        finally { DeferredFlush.Begin(); }
+                    }
+                    else
+                    {
+                        CongestionTracker.Begin();
+                        try { HandlePacket(packet); }
+                        finally { congested = CongestionTracker.End(); }
+                    }
+                }
+                catch (MqttProtocolException e)
+                {
+                    HandleViolation(e, ProtocolErrorPolicy.ForHandlerError(e));
+                    break;
+                }
+                // Never wait for our own session: its queue drains through the acknowledgements we would stop reading.
+                if (congested != null && RemoveOwnSession(congested) > 0)
+                {
+                    DeferredFlush.End();
+                    try { await CongestionTracker.WaitAsync(congested, _broker.Options).ConfigureAwait(false); }
+                    finally { DeferredFlush.Begin(); }
                 }
             }
+        }
+
+        /// <summary>The decoder rejected the next packet: answer per policy, then close.</summary>
+        private void HandleDecoderError(MqttProtocolException e)
+        {
             if (!IsConnected)
             {
-                string badField = null;
-                if (lengthValid && (firstByte & 0xF0) == 0x10)
-                    badField = ConnectFieldLocator.FindInvalidStringField(free.Array, start, free.Offset - start);
-                // A CONNECT with wrong fixed-header flags is not answered at all.
-                HandleConnectError(e, lengthValid && firstByte == 0x10, badField);
+                HandleConnectError(e);
                 return;
             }
-            HandleViolation(e, V5 ? ProtocolErrorPolicy.ForDecoderError(e, firstByte, lengthValid, remainingLength) : null);
+            HandleViolation(e, V5 ? ProtocolErrorPolicy.ForDecoderError(e) : null);
         }
 
         /// <summary>Closes after a protocol violation; 5.0 clients first get DISCONNECT with <paramref name="reason"/>
@@ -232,17 +246,17 @@ namespace MqttPS.Core.Broker
             _broker.Counters.AddProtocolError();
             if (!IsConnected)
             {
-                HandleConnectError(e, true, null);
+                HandleConnectError(e);
                 return;
             }
             if (V5 && reason.HasValue) CloseWithReason((DisconnectReasonCode)(byte)reason.Value, _closeReason);
             else Abort(_closeReason);
         }
 
-        private void HandleConnectError(MqttProtocolException e, bool lengthValid, string invalidStringField)
+        private void HandleConnectError(MqttProtocolException e)
         {
             _closeReason = "CONNECT rejected: " + e.Message;
-            var connAck = lengthValid ? ConnectErrorResponse(e, invalidStringField) : null;
+            var connAck = ConnectErrorResponse(e);
             if (connAck != null)
             {
                 Send(connAck);
@@ -306,7 +320,7 @@ namespace MqttPS.Core.Broker
                         if (!authorized) ack.ReasonCode = PubAckReasonCode.NotAuthorized;
                         else if (delivered == 0) ack.ReasonCode = PubAckReasonCode.NoMatchingSubscribers;
                     }
-                    Send(ack);
+                    SendAcknowledgement(ack);
                     break;
                 }
                 default:
@@ -315,7 +329,7 @@ namespace MqttPS.Core.Broker
                     if (!authorized)
                     {
                         if (V5) rec.ReasonCode = PubAckReasonCode.NotAuthorized;
-                        Send(rec);
+                        SendAcknowledgement(rec);
                         break;
                     }
                     var message = BrokerMessage.FromPublish(p, topic, ClientId, now);
@@ -336,6 +350,7 @@ namespace MqttPS.Core.Broker
                             {
                                 existing.Message = message;
                                 existing.IdenticalResends = 0;
+                                if (session.IsPersisted) _broker.Persistence?.IncomingQoS2Received(ClientId, p.PacketId, message.ToMqttMessage(now));
                             }
                         }
                         else
@@ -344,6 +359,7 @@ namespace MqttPS.Core.Broker
                                 throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded, "MQTT-3.3.4-9",
                                     "more than Receive Maximum (" + _broker.Options.ReceiveMaximum + ") QoS 2 messages unacknowledged");
                             session.InflightIn.Add(p.PacketId, new IncomingQoS2Message(message));
+                            if (session.IsPersisted) _broker.Persistence?.IncomingQoS2Received(ClientId, p.PacketId, message.ToMqttMessage(now));
                         }
                     }
                     Send(rec);
@@ -368,8 +384,9 @@ namespace MqttPS.Core.Broker
                 if (session.InflightIn.TryGetValue(p.PacketId, out pending)) session.InflightIn.Remove(p.PacketId);
             }
             if (pending != null && !pending.Refused) _broker.Publish(pending.Message);
+            if (pending != null && session.IsPersisted) _broker.Persistence?.IncomingQoS2Released(ClientId, p.PacketId);
             // An unknown id is answered with PUBCOMP too: the PUBREL may repeat one whose PUBCOMP was lost.
-            Send(new PubCompPacket { PacketId = p.PacketId });
+            SendAcknowledgement(new PubCompPacket { PacketId = p.PacketId });
         }
 
         private void HandlePubAck(PubAckPacket p)
@@ -381,6 +398,7 @@ namespace MqttPS.Core.Broker
                 if (m.Delivery.QoS != MqttQualityOfService.AtLeastOnce)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-1", "PUBACK for QoS 2 message " + p.PacketId);
                 session.InflightOut.Remove(p.PacketId);
+                session.Completed(m.Delivery);
                 session.Pump();
             }
         }
@@ -403,10 +421,12 @@ namespace MqttPS.Core.Broker
                 {
                     // The receiver refused the message: the flow ends here and the id is free [MQTT-4.3.3-4 note].
                     session.InflightOut.Remove(p.PacketId);
+                    session.Completed(m.Delivery);
                     session.Pump();
                     return;
                 }
                 m.Released = true;
+                if (m.Delivery.StoreSequence != 0) _broker.Persistence?.SessionMessageReleased(session.ClientId, m.Delivery.StoreSequence, p.PacketId);
                 Send(new PubRelPacket { PacketId = p.PacketId });
             }
         }
@@ -420,6 +440,7 @@ namespace MqttPS.Core.Broker
                 if (m.Delivery.QoS != MqttQualityOfService.ExactlyOnce || !m.Released)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-3", "PUBCOMP for message " + p.PacketId + " before its PUBREL");
                 session.InflightOut.Remove(p.PacketId);
+                session.Completed(m.Delivery);
                 session.Pump();
             }
         }
@@ -503,7 +524,11 @@ namespace MqttPS.Core.Broker
                 var requested = p.Properties.SessionExpiryInterval.Value;
                 if (_connectSessionExpiry == 0 && requested != 0)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.14.2-2", "DISCONNECT sets a session expiry interval after CONNECT set 0");
-                lock (Session) Session.SessionExpiryInterval = Math.Min(requested, _broker.Options.MaximumSessionExpiryInterval);
+                lock (Session)
+                {
+                    Session.SessionExpiryInterval = Math.Min(requested, _broker.Options.MaximumSessionExpiryInterval);
+                    if (Session.IsPersisted && Session.SessionExpiryInterval > 0) _broker.Persistence?.SessionCreated(ClientId, Session.SessionExpiryInterval);
+                }
             }
             // A normal DISCONNECT discards the will [MQTT-3.14.4-3]; 0x04 asks for it to be published.
             if (!(V5 && p.ReasonCode == DisconnectReasonCode.DisconnectWithWillMessage)) _will = null;
@@ -512,6 +537,41 @@ namespace MqttPS.Core.Broker
         }
 
         // ---------------------------------------------------------------- sending
+
+        private Task _acknowledgements = Task.CompletedTask;
+
+        /// <summary>
+        /// Sends PUBACK/PUBREC/PUBCOMP. With persistence on, an acknowledgement waits until everything recorded so
+        /// far is durable ("acknowledged means stored"), without blocking: later acknowledgements queue behind it so
+        /// they keep the order of the PUBLISHes [MQTT-4.6.0-2]. Called from the receive loop only.
+        /// </summary>
+        private void SendAcknowledgement(MqttPacket ack)
+        {
+            var persistence = _broker.Persistence;
+            var durable = persistence == null ? null : persistence.FlushAsync();
+            if ((durable == null || durable.Status == TaskStatus.RanToCompletion) && _acknowledgements.IsCompleted)
+            {
+                Send(ack);
+                return;
+            }
+            _acknowledgements = SendWhenDurableAsync(_acknowledgements, durable, ack);
+        }
+
+        private async Task SendWhenDurableAsync(Task previous, Task durable, MqttPacket ack)
+        {
+            await previous.ConfigureAwait(false);
+            if (durable != null)
+            {
+                try { await durable.ConfigureAwait(false); }
+                catch (Exception e)
+                {
+                    // Not stored, so not acknowledged: the client keeps the message and sends it again after reconnecting.
+                    CloseWithReason(DisconnectReasonCode.UnspecifiedError, "persistence failed, message not acknowledged: " + e.Message);
+                    return;
+                }
+            }
+            Send(ack);
+        }
 
         /// <summary>Queues a control packet for the writer. False when the connection is closing.</summary>
         public bool Send(MqttPacket packet)
@@ -573,6 +633,16 @@ namespace MqttPS.Core.Broker
                 _pendingBytes += item.Size;
                 if (_writerIdle)
                 {
+                    if (DeferredFlush.IsDeferring)
+                    {
+                        // Inside a receive loop's batch: write once, after the whole batch is routed.
+                        if (!_flushScheduled)
+                        {
+                            _flushScheduled = true;
+                            DeferredFlush.Add(this);
+                        }
+                        return true;
+                    }
                     _writerIdle = false;
                     wake = _wakeWriter;
                     _wakeWriter = null;
@@ -580,6 +650,23 @@ namespace MqttPS.Core.Broker
             }
             wake?.TrySetResult(true);
             return true;
+        }
+
+        /// <summary>Runs the writer for what was queued during a deferred batch (no-op if it already runs).</summary>
+        internal void Flush()
+        {
+            TaskCompletionSource<bool> wake = null;
+            lock (_sendLock)
+            {
+                _flushScheduled = false;
+                if (_writerIdle && _pending.Count > 0)
+                {
+                    _writerIdle = false;
+                    wake = _wakeWriter;
+                    _wakeWriter = null;
+                }
+            }
+            wake?.TrySetResult(true);
         }
 
         private Task WaitForDrainAsync()
@@ -598,7 +685,6 @@ namespace MqttPS.Core.Broker
             await Task.Yield();
             // Buffers are taken from the pool per batch, not per connection: an idle connection holds none.
             byte[] buffer = null;
-            MqttBufferWriter scratch = null;
             try
             {
                 while (true)
@@ -632,7 +718,14 @@ namespace MqttPS.Core.Broker
                         continue;
                     }
 
-                    if (buffer == null) buffer = MqttBufferPool.Shared.Rent(4096);
+                    if (buffer == null)
+                    {
+                        // Sized to the batch (control packets are estimated small), so a CONNACK or PUBACK does not
+                        // take a 4 KiB array; EnsureCapacity grows it when an estimate was low.
+                        long estimate = 0;
+                        for (var i = 0; i < _writing.Count; i++) estimate += _writing[i].Size;
+                        buffer = MqttBufferPool.Shared.Rent((int)Math.Min(MaxBatchBytes, Math.Max(256, estimate)));
+                    }
                     var length = 0;
                     long batchSize = 0;
                     var version = V5 ? MqttProtocolVersion.V500 : ProtocolVersion;
@@ -657,7 +750,8 @@ namespace MqttPS.Core.Broker
                         else
                         {
                             if (item.Packet is PublishPacket) _broker.Counters.AddPublishSent();
-                            if (scratch == null) scratch = new MqttBufferWriter(256);
+                            // Taken per packet, never kept across an await (the loop may resume on another thread).
+                            var scratch = _scratch ?? (_scratch = new MqttBufferWriter(256));
                             scratch.Reset();
                             MqttPacketEncoder.Encode(item.Packet, version, scratch);
                             var written = scratch.WrittenSegment;
@@ -667,7 +761,7 @@ namespace MqttPS.Core.Broker
                         }
                         if (length >= MaxBatchBytes)
                         {
-                            await _stream.WriteAsync(buffer, 0, length, _cancellation.Token).ConfigureAwait(false);
+                            await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
                             _broker.Counters.AddBytesSent(length);
                             length = 0;
                         }
@@ -677,7 +771,7 @@ namespace MqttPS.Core.Broker
                     _writing.Clear();
                     if (length > 0)
                     {
-                        await _stream.WriteAsync(buffer, 0, length, _cancellation.Token).ConfigureAwait(false);
+                        await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
                         _broker.Counters.AddBytesSent(length);
                     }
                     TaskCompletionSource<bool> drained = null;
@@ -688,8 +782,6 @@ namespace MqttPS.Core.Broker
                             // Going idle: give the batch buffers back.
                             MqttBufferPool.Shared.Return(buffer);
                             buffer = null;
-                            scratch?.Dispose();
-                            scratch = null;
                         }
                         _pendingBytes -= batchSize;
                         if (_drained != null && _pendingBytes <= _broker.Options.MaxPendingBytesPerConnection / 2)
@@ -718,7 +810,6 @@ namespace MqttPS.Core.Broker
             finally
             {
                 if (buffer != null) MqttBufferPool.Shared.Return(buffer);
-                scratch?.Dispose();
                 TaskCompletionSource<bool> drained;
                 lock (_sendLock) { drained = _drained; _drained = null; }
                 drained?.TrySetResult(true);

@@ -146,7 +146,8 @@ namespace MqttPS.Core.Broker
             if (c != null && c.Matches(v5, qos, retain, remainingExpiry)) return c;
             var encoded = EncodedPublish.Create(this, v5, qos, retain, remainingExpiry);
             // Two slots cover the common cases (one QoS, or 3.1.1 and 5.0 subscribers); races only cost an extra encode.
-            if (_cache0 == null) _cache0 = encoded; else _cache1 = encoded;
+            if (_cache0 == null) System.Threading.Volatile.Write(ref _cache0, encoded);
+            else System.Threading.Volatile.Write(ref _cache1, encoded);
             return encoded;
         }
 

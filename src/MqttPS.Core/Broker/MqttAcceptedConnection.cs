@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Net.Sockets;
 
 namespace MqttPS.Core.Broker
@@ -23,6 +24,12 @@ namespace MqttPS.Core.Broker
 
         /// <summary>Extra cleanup (e.g. disposing the socket) once the broker closes the stream.</summary>
         public Action OnClose { get; }
+
+        /// <summary>The validated TLS client certificate, or null (plain TCP, or the client sent none).</summary>
+        public X509Certificate2 ClientCertificate { get; set; }
+
+        /// <summary>The username a TLS listener derived from the client certificate (use_identity_as_username), or null.</summary>
+        public string CertificateIdentity { get; set; }
 
         /// <summary>The underlying socket when there is one: lets the broker send FIN after its last packet (so a
         /// DISCONNECT is not lost to a reset) before closing.</summary>

@@ -4,6 +4,10 @@ using System.Collections.Generic;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
+using MqttPS.Core.Broker.Listeners;
+using MqttPS.Core.Broker.Persistence;
+using MqttPS.Core.Broker.Security;
+using MqttPS.Core.Broker.SysTopics;
 using MqttPS.Core.Messages;
 using MqttPS.Core.Protocol;
 using MqttPS.Core.Topics;
@@ -27,12 +31,20 @@ namespace MqttPS.Core.Broker
         private Task _housekeeping;
         private long _clientIdCounter;
         private long _internalErrors;
+        private readonly ConcurrentDictionary<IPAddress, int> _connectionsPerAddress = new ConcurrentDictionary<IPAddress, int>();
+        private MqttFilePersistence _ownedPersistence;
+        private MqttSysTopicPublisher _sys;
+        private bool _restoring;
+        private long _expiredSessions;
 
         public MqttBroker(MqttBrokerOptions options = null)
         {
             Options = options ?? new MqttBrokerOptions();
-            Authenticator = Options.Authenticator ?? new AllowAllAuthenticator(Options.AllowAnonymous);
-            Authorizer = Options.Authorizer ?? AllowAllAuthorizer.Instance;
+            // Password and ACL files load here, so a bad line is reported (with its number) before anything listens.
+            Authenticator = Options.Authenticator ?? (Options.PasswordFile != null
+                ? new MqttPasswordFileAuthenticator(PasswordFile.Load(Options.PasswordFile), Options.AllowAnonymous)
+                : (IMqttBrokerAuthenticator)new AllowAllAuthenticator(Options.AllowAnonymous));
+            Authorizer = Options.Authorizer ?? (Options.AclFile != null ? new MqttAclAuthorizer(AclFile.Load(Options.AclFile)) : (IMqttBrokerAuthorizer)AllowAllAuthorizer.Instance);
             Retained = new MqttRetainedStore(OnRetainedChanged, Options.MaxRetainedMessages);
         }
 
@@ -62,6 +74,12 @@ namespace MqttPS.Core.Broker
 
         internal IMqttBrokerAuthenticator Authenticator { get; }
         internal IMqttBrokerAuthorizer Authorizer { get; }
+
+        /// <summary>The persistence in use (Options.Persistence, or the store opened on Options.PersistencePath), or null.</summary>
+        internal IMqttBrokerPersistence Persistence { get; private set; }
+
+        /// <summary>What opening the persistence directory found (null without <see cref="MqttBrokerOptions.PersistencePath"/>).</summary>
+        public MqttRecoveryReport PersistenceRecovery => _ownedPersistence?.Store.Recovery;
         internal BrokerCounters Counters { get; } = new BrokerCounters();
         internal SessionStore Sessions { get; } = new SessionStore();
         internal int ConnectedCount => Counters.ClientsConnected;
@@ -78,16 +96,23 @@ namespace MqttPS.Core.Broker
             var listeners = new List<IMqttBrokerListener> { new MqttTcpListener(Options.BindAddress, Options.Port) };
             foreach (var extra in Options.AdditionalListeners)
             {
-                if (extra.Kind != MqttListenerKind.Tcp)
-                    throw new NotSupportedException(extra.Kind + " listeners are not available in the broker core yet; add them through MqttBrokerOptions.CustomListeners");
-                listeners.Add(new MqttTcpListener(extra.BindAddress, extra.Port));
+                if (extra.Kind == MqttListenerKind.Tcp) listeners.Add(new MqttTcpListener(extra.BindAddress, extra.Port));
+                else
+                {
+                    var transport = MqttTransportListener.FromOptions(extra);
+                    transport.HandshakeFailed += (remote, why) => Raise(new MqttBrokerEvent
+                    {
+                        Kind = MqttBrokerEventKind.ClientDisconnected,
+                        Reason = "refused on " + transport.Name + " from " + remote + ": " + why,
+                    });
+                    listeners.Add(transport);
+                }
             }
             listeners.AddRange(Options.CustomListeners);
-            if (Options.Persistence != null)
-            {
-                foreach (var m in Options.Persistence.LoadRetained())
-                    Retained.Set(BrokerMessage.FromMqttMessage(m, MonotonicClock.NowMilliseconds).WithRetain(true));
-            }
+            Persistence = Options.Persistence;
+            if (Persistence == null && !string.IsNullOrEmpty(Options.PersistencePath))
+                Persistence = _ownedPersistence = MqttFilePersistence.Open(Options.PersistencePath, Options.PersistenceDurability);
+            if (Persistence != null) RestoreFromPersistence();
             try
             {
                 foreach (var l in listeners)
@@ -105,6 +130,11 @@ namespace MqttPS.Core.Broker
             StartedAt = DateTimeOffset.Now;
             IsRunning = true;
             _housekeeping = HousekeepingLoopAsync(_stop.Token);
+            if (Options.SysInterval > TimeSpan.Zero)
+            {
+                _sys = new MqttSysTopicPublisher(ReadSysCounters, PublishSystemMessageAsync, new MqttSysTopicOptions { Interval = Options.SysInterval });
+                _sys.Start();
+            }
         }
 
         /// <summary>Stops listening and closes every connection (5.0 clients get DISCONNECT 0x8B Server shutting down).</summary>
@@ -121,6 +151,10 @@ namespace MqttPS.Core.Broker
             await Task.WhenAny(all, Task.Delay(3000, cancellationToken)).ConfigureAwait(false);
             foreach (var c in _connections.Keys) c.Abort("broker stopped");
             if (_housekeeping != null) { try { await _housekeeping.ConfigureAwait(false); } catch (OperationCanceledException) { } }
+            if (_sys != null) { await _sys.StopAsync().ConfigureAwait(false); _sys.Dispose(); _sys = null; }
+            // Graceful stop: everything recorded is written before the files close.
+            _ownedPersistence?.Dispose();
+            _ownedPersistence = null;
         }
 
         public void Dispose()
@@ -130,6 +164,122 @@ namespace MqttPS.Core.Broker
             _stop?.Cancel();
             lock (_listeners) { foreach (var l in _listeners) l.Dispose(); _listeners.Clear(); }
             foreach (var c in _connections.Keys) c.Abort("broker disposed");
+            _sys?.Dispose();
+            _ownedPersistence?.Dispose();
+            _ownedPersistence = null;
+        }
+
+        private void RestoreFromPersistence()
+        {
+            var now = MonotonicClock.NowMilliseconds;
+            _restoring = true;
+            try
+            {
+                foreach (var m in Persistence.LoadRetained())
+                {
+                    if (!AgeExpiry(m)) continue;
+                    Retained.Set(BrokerMessage.FromMqttMessage(m, now).WithRetain(true));
+                }
+                foreach (var stored in Persistence.LoadSessions())
+                {
+                    var session = new MqttSession(this, stored.ClientId)
+                    {
+                        SessionExpiryInterval = stored.SessionExpiryInterval,
+                        IsPersisted = true,
+                    };
+                    // The session was offline from the moment the broker went down; its expiry counts from the restart.
+                    session.ExpiresAtMilliseconds = stored.SessionExpiryInterval == uint.MaxValue ? long.MaxValue : now + stored.SessionExpiryInterval * 1000L;
+                    foreach (var s in stored.Subscriptions.Values)
+                    {
+                        string shareName = null, matchFilter = s.TopicFilter;
+                        if (s.TopicFilter.StartsWith("$share/", StringComparison.Ordinal) && !SharedSubscription.TryParse(s.TopicFilter, out shareName, out matchFilter)) continue;
+                        var options = new MqttTopicSubscription(s.TopicFilter, s.QoS) { NoLocal = s.NoLocal, RetainAsPublished = s.RetainAsPublished, RetainHandling = s.RetainHandling };
+                        var subscription = new Subscription(session, s.TopicFilter, matchFilter, shareName, options, s.SubscriptionIdentifier);
+                        session.Subscriptions[s.TopicFilter] = subscription;
+                        _router.Add(subscription);
+                    }
+                    foreach (var incoming in stored.IncomingQoS2)
+                        session.InflightIn[incoming.Key] = new IncomingQoS2Message(BrokerMessage.FromMqttMessage(incoming.Value, now));
+                    foreach (var q in stored.Messages.Values)
+                    {
+                        var m = q.Message;
+                        if (!AgeExpiry(m))
+                        {
+                            Persistence.SessionMessageCompleted(stored.ClientId, q.Sequence);
+                            continue;
+                        }
+                        var subscriptionIdentifier = m.HasSubscriptionIdentifiers ? m.SubscriptionIdentifiers[0] : 0u;
+                        var delivery = new QueuedMessage(BrokerMessage.FromMqttMessage(m, now), m.QoS, m.Retain, subscriptionIdentifier) { StoreSequence = q.Sequence };
+                        if (q.PacketId != 0 && q.State == InFlightState.ReleaseSent)
+                        {
+                            // PUBREC was received before the restart: only PUBREL/PUBCOMP remain, with the same packet id.
+                            session.RestoreReleased(delivery, q.PacketId);
+                            continue;
+                        }
+                        // Restored as queued: they go out with fresh packet ids once the client is back.
+                        session.QueueAdd(delivery);
+                    }
+                    Sessions.Put(session);
+                }
+            }
+            finally
+            {
+                _restoring = false;
+            }
+        }
+
+        /// <summary>Counts the time spent on disk against a message's expiry interval; false when it has expired.</summary>
+        private static bool AgeExpiry(MqttMessage m)
+        {
+            if (!m.MessageExpiryInterval.HasValue) return true;
+            var waited = (DateTimeOffset.Now - m.Timestamp).TotalSeconds;
+            if (waited <= 0) return true;
+            if (waited >= m.MessageExpiryInterval.Value) return false;
+            m.MessageExpiryInterval = (uint)Math.Ceiling(m.MessageExpiryInterval.Value - waited);
+            return true;
+        }
+
+        private MqttSysCounters ReadSysCounters()
+        {
+            var s = GetStatistics();
+            long stored = 0, storedBytes = 0;
+            foreach (var session in Sessions.All)
+            {
+                lock (session)
+                {
+                    stored += session.Queue.Count + session.InflightOut.Count;
+                    storedBytes += session.QueuedBytes;
+                }
+            }
+            return new MqttSysCounters
+            {
+                ClientsExpired = Interlocked.Read(ref _expiredSessions),
+                // mosquitto counts retained and session messages alike in its store.
+                StoredMessages = stored + s.RetainedMessages,
+                StoredMessageBytes = storedBytes,
+                Uptime = s.Uptime,
+                ClientsConnected = s.ClientsConnected,
+                // mosquitto's clients/total: connected clients plus disconnected sessions that are kept.
+                ClientsTotal = Math.Max(Sessions.Count, s.ClientsConnected),
+                ClientsMaximum = s.ClientsMaximum,
+                MessagesReceived = s.MessagesReceived,
+                MessagesSent = s.MessagesSent,
+                BytesReceived = s.BytesReceived,
+                BytesSent = s.BytesSent,
+                PublishReceived = s.PublishReceived,
+                PublishSent = s.PublishSent,
+                PublishDropped = s.PublishDropped,
+                RetainedMessages = s.RetainedMessages,
+                Subscriptions = s.Subscriptions,
+                ConnectionsAccepted = s.ClientsTotal,
+            };
+        }
+
+        /// <summary>The broker's own $SYS messages: retained and routed, but not counted as received PUBLISHes.</summary>
+        private Task PublishSystemMessageAsync(MqttMessage message)
+        {
+            Publish(BrokerMessage.FromMqttMessage(message, MonotonicClock.NowMilliseconds), countAsReceived: false);
+            return Task.CompletedTask;
         }
 
         private Task OnAcceptedAsync(MqttAcceptedConnection accepted)
@@ -140,18 +290,39 @@ namespace MqttPS.Core.Broker
                 accepted.OnClose?.Invoke();
                 return Task.CompletedTask;
             }
+            var address = (accepted.RemoteEndPoint as IPEndPoint)?.Address;
+            if (address != null && Options.MaxConnectionsPerAddress > 0)
+            {
+                // Counted from accept, before CONNECT: a flood of silent sockets from one host is refused at once.
+                if (_connectionsPerAddress.AddOrUpdate(address, 1, (_, n) => n + 1) > Options.MaxConnectionsPerAddress)
+                {
+                    ReleaseAddress(address);
+                    accepted.Stream.Dispose();
+                    accepted.OnClose?.Invoke();
+                    Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.ClientDisconnected, Reason = "refused: more than " + Options.MaxConnectionsPerAddress + " connections from " + address });
+                    return Task.CompletedTask;
+                }
+            }
+            else address = null;
             var connection = new BrokerConnection(this, accepted);
             var tcs = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             _connections[connection] = tcs.Task;
-            return RunConnectionAsync(connection, tcs);
+            return RunConnectionAsync(connection, tcs, address);
         }
 
-        private async Task RunConnectionAsync(BrokerConnection connection, TaskCompletionSource<bool> done)
+        private void ReleaseAddress(IPAddress address)
+        {
+            if (_connectionsPerAddress.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
+                ((ICollection<KeyValuePair<IPAddress, int>>)_connectionsPerAddress).Remove(new KeyValuePair<IPAddress, int>(address, 0));
+        }
+
+        private async Task RunConnectionAsync(BrokerConnection connection, TaskCompletionSource<bool> done, IPAddress countedAddress)
         {
             try { await connection.RunAsync().ConfigureAwait(false); }
             catch (Exception e) { ReportInternalError(connection, e); }
             finally
             {
+                if (countedAddress != null) ReleaseAddress(countedAddress);
                 _connections.TryRemove(connection, out _);
                 done.TrySetResult(true);
             }
@@ -177,7 +348,11 @@ namespace MqttPS.Core.Broker
                         lastSessionSweep = now;
                         foreach (var s in Sessions.All)
                         {
-                            if (!s.IsOnline && s.ExpiresAtMilliseconds <= now) EndSession(s, "session expired");
+                            if (!s.IsOnline && s.ExpiresAtMilliseconds <= now)
+                            {
+                                EndSession(s, "session expired");
+                                Interlocked.Increment(ref _expiredSessions);
+                            }
                         }
                     }
                     if (now - lastRetainedSweep >= 60000)
@@ -276,9 +451,9 @@ namespace MqttPS.Core.Broker
         // ------------------------------------------------------------------ routing
 
         /// <summary>Stores (if retained) and routes one message; returns the number of subscriptions it went to.</summary>
-        internal int Publish(BrokerMessage message)
+        internal int Publish(BrokerMessage message, bool countAsReceived = true)
         {
-            Counters.AddPublishReceived();
+            if (countAsReceived) Counters.AddPublishReceived();
             var now = MonotonicClock.NowMilliseconds;
             if (message.Retain) Retained.Set(message);
             if (message.IsExpired(now)) return 0;
@@ -297,7 +472,7 @@ namespace MqttPS.Core.Broker
                 if (subscription.NoLocal && message.SenderClientId != null && message.SenderClientId == session.ClientId) continue;
                 if (!(Authorizer is AllowAllAuthorizer))
                 {
-                    var receiver = session.Connection?.Identity ?? new MqttClientIdentity(session.ClientId, null, MqttProtocolVersion.V311);
+                    var receiver = session.Connection?.Identity ?? new MqttClientIdentity(session.ClientId, session.Username, MqttProtocolVersion.V311);
                     if (!Authorizer.CanReceive(receiver, message.Topic)) continue;
                 }
                 var qos = message.QoS < subscription.QoS ? message.QoS : subscription.QoS;
@@ -332,7 +507,11 @@ namespace MqttPS.Core.Broker
                 if (existed) _router.Remove(old);
                 session.Subscriptions[subscription.TopicFilter] = subscription;
                 _router.Add(subscription);
-                if (session.SessionExpiryInterval > 0) Options.Persistence?.SubscriptionsChanged(session.ClientId, session.SubscriptionFilters());
+                if (session.IsPersisted)
+                    Persistence?.SubscriptionAdded(session.ClientId, new MqttTopicSubscription(subscription.TopicFilter, subscription.QoS)
+                    {
+                        NoLocal = subscription.NoLocal, RetainAsPublished = subscription.RetainAsPublished, RetainHandling = subscription.RetainHandling,
+                    }, subscription.SubscriptionIdentifier);
             }
             if (EventRaised != null)
                 Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.SubscriptionAdded, ClientId = session.ClientId, Topic = subscription.TopicFilter, ReasonCode = (byte)subscription.QoS });
@@ -346,7 +525,7 @@ namespace MqttPS.Core.Broker
                 if (!session.Subscriptions.TryGetValue(topicFilter, out var old)) return false;
                 session.Subscriptions.Remove(topicFilter);
                 _router.Remove(old);
-                if (session.SessionExpiryInterval > 0) Options.Persistence?.SubscriptionsChanged(session.ClientId, session.SubscriptionFilters());
+                if (session.IsPersisted) Persistence?.SubscriptionRemoved(session.ClientId, topicFilter);
             }
             if (EventRaised != null)
                 Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.SubscriptionRemoved, ClientId = session.ClientId, Topic = topicFilter });
@@ -391,6 +570,20 @@ namespace MqttPS.Core.Broker
                     session.SessionExpiryInterval = sessionExpiry;
                     session.ExpiresAtMilliseconds = long.MaxValue;
                     session.Connection = connection;
+                    session.Username = connection.Username;
+                    if (Persistence != null)
+                    {
+                        if (sessionExpiry > 0)
+                        {
+                            Persistence.SessionCreated(clientId, sessionExpiry);
+                            session.IsPersisted = true;
+                        }
+                        else if (session.IsPersisted)
+                        {
+                            Persistence.SessionRemoved(clientId);
+                            session.IsPersisted = false;
+                        }
+                    }
                     // [MQTT-3.2.2-2/3]: session present only when a stored session is resumed.
                     connAck.SessionPresent = existing != null;
                     connection.Send(connAck);
@@ -460,12 +653,16 @@ namespace MqttPS.Core.Broker
                 foreach (var s in session.Subscriptions.Values) _router.Remove(s);
                 session.Subscriptions.Clear();
                 dropped = session.Queue.Count;
-                session.Queue.Clear();
+                session.QueueClear();
                 session.InflightOut.Clear();
                 session.InflightIn.Clear();
             }
             Sessions.Remove(session);
-            if (session.SessionExpiryInterval > 0) Options.Persistence?.SessionRemoved(session.ClientId);
+            if (session.IsPersisted)
+            {
+                session.IsPersisted = false;
+                Persistence?.SessionRemoved(session.ClientId);
+            }
         }
 
         // ------------------------------------------------------------------ events
@@ -485,7 +682,7 @@ namespace MqttPS.Core.Broker
 
         private void OnRetainedChanged(string topic, BrokerMessage message)
         {
-            Options.Persistence?.RetainedChanged(topic, message?.ToMqttMessage(MonotonicClock.NowMilliseconds));
+            if (!_restoring) Persistence?.RetainedChanged(topic, message?.ToMqttMessage(MonotonicClock.NowMilliseconds));
             if (EventRaised != null)
                 Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.RetainedMessageChanged, Topic = topic, ClientId = message?.SenderClientId, Message = message?.ToMqttMessage(MonotonicClock.NowMilliseconds), Reason = message == null ? "cleared" : "set" });
         }

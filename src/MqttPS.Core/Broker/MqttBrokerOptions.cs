@@ -67,8 +67,28 @@ namespace MqttPS.Core.Broker
         /// <summary>Decides publish/subscribe per topic; null = <see cref="AllowAllAuthorizer"/>.</summary>
         public IMqttBrokerAuthorizer Authorizer { get; set; }
 
-        /// <summary>Directory for persistence (production-features work). Null = in memory only.</summary>
+        /// <summary>Directory where retained messages and persistent sessions (subscriptions, undelivered QoS 1/2
+        /// messages) are stored; null = in memory only. Ignored when <see cref="Persistence"/> is set.</summary>
         public string PersistencePath { get; set; }
+
+        /// <summary>When a stored change counts as durable, i.e. may be acknowledged (see <see cref="MqttPS.Core.Broker.Persistence.PersistenceDurability"/>).</summary>
+        public MqttPS.Core.Broker.Persistence.PersistenceDurability PersistenceDurability { get; set; } = MqttPS.Core.Broker.Persistence.PersistenceDurability.PerMessage;
+
+        /// <summary>mosquitto password_file to authenticate against (used when <see cref="Authenticator"/> is null).</summary>
+        public string PasswordFile { get; set; }
+
+        /// <summary>mosquitto acl_file of topic rules (used when <see cref="Authorizer"/> is null).</summary>
+        public string AclFile { get; set; }
+
+        /// <summary>How often the $SYS/broker tree is updated (mosquitto's sys_interval); zero = no $SYS topics.</summary>
+        public TimeSpan SysInterval { get; set; } = TimeSpan.Zero;
+
+        /// <summary>Bytes (payload and topic) queued per session at most, next to <see cref="MaxQueuedMessagesPerSession"/>
+        /// (mosquitto's max_queued_bytes); 0 = unlimited. Overflow follows <see cref="QueueOverflowPolicy"/>.</summary>
+        public long MaxQueuedBytesPerSession { get; set; }
+
+        /// <summary>Maximum simultaneous connections from one IP address, counted from accept; 0 = unlimited.</summary>
+        public int MaxConnectionsPerAddress { get; set; }
 
         /// <summary>Upper bound on a 5.0 session expiry interval the broker grants; 0xFFFFFFFF = no limit.</summary>
         public uint MaximumSessionExpiryInterval { get; set; } = uint.MaxValue;

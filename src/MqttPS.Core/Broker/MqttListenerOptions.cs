@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 
 namespace MqttPS.Core.Broker
 {
@@ -20,5 +21,20 @@ namespace MqttPS.Core.Broker
         public string CertificatePath { get; set; }
         public string CertificateKeyPath { get; set; }
         public string CertificatePassword { get; set; }
+
+        /// <summary>A server certificate with private key given directly (instead of the paths).</summary>
+        public X509Certificate2 Certificate { get; set; }
+
+        /// <summary>TLS kinds: refuse clients without a certificate issued by <see cref="ClientCaFile"/>.</summary>
+        public bool RequireClientCertificate { get; set; }
+
+        /// <summary>TLS kinds: PEM file of the CAs trusted for client certificates (mosquitto's cafile).</summary>
+        public string ClientCaFile { get; set; }
+
+        /// <summary>TLS kinds: the certificate's CN becomes the username (mosquitto's use_identity_as_username).</summary>
+        public bool UseIdentityAsUsername { get; set; }
+
+        /// <summary>TLS kinds: the certificate's whole subject becomes the username (mosquitto's use_subject_as_username).</summary>
+        public bool UseSubjectAsUsername { get; set; }
     }
 }

@@ -50,6 +50,37 @@ namespace MqttPS.Core.Broker
         /// <summary>The session has ended (expired, taken over by a clean start); late deliveries are ignored.</summary>
         public bool IsDiscarded { get; set; }
 
+        /// <summary>The session is recorded in the broker's persistence store (its expiry interval is not 0).</summary>
+        public bool IsPersisted { get; set; }
+
+        /// <summary>Username of the last connection, for authorization while the client is offline.</summary>
+        public string Username { get; set; }
+
+        /// <summary>Records a QoS 1/2 message for a stored session before it is queued or sent, so a restart keeps it.</summary>
+        private void Store(QueuedMessage delivery)
+        {
+            var persistence = _broker.Persistence;
+            if (persistence == null || !IsPersisted || delivery.QoS == MqttQualityOfService.AtMostOnce || delivery.StoreSequence != 0) return;
+            var m = delivery.Message.ToMqttMessage(MonotonicClock.NowMilliseconds);
+            m.QoS = delivery.QoS;
+            m.Retain = delivery.Retain;
+            delivery.StoreSequence = persistence.SessionMessageQueued(ClientId, m, delivery.SubscriptionIdentifier);
+        }
+
+        /// <summary>Restores an outgoing QoS 2 message that was waiting for PUBCOMP when the broker stopped.</summary>
+        public void RestoreReleased(QueuedMessage delivery, ushort packetId)
+        {
+            InflightOut[packetId] = new InflightMessage(delivery, packetId, ++_sequence) { Released = true };
+        }
+
+        /// <summary>The message's delivery ended (acknowledged, refused, dropped, expired): forget it in the store.</summary>
+        public void Completed(QueuedMessage delivery)
+        {
+            if (delivery.StoreSequence == 0) return;
+            _broker.Persistence?.SessionMessageCompleted(ClientId, delivery.StoreSequence);
+            delivery.StoreSequence = 0;
+        }
+
         private int SendQuota => Connection?.SendQuota ?? 0;
 
         /// <summary>
@@ -83,40 +114,80 @@ namespace MqttPS.Core.Broker
         private void SendInflight(BrokerConnection connection, QueuedMessage delivery)
         {
             var id = NextPacketId();
+            Store(delivery);
             InflightOut[id] = new InflightMessage(delivery, id, ++_sequence);
             // Too large for the client: discarded as if delivered [MQTT-3.1.2-25], the id is free again.
-            if (connection.SendPublish(delivery, id, false) == 2) InflightOut.Remove(id);
+            if (connection.SendPublish(delivery, id, false) == 2)
+            {
+                InflightOut.Remove(id);
+                Completed(delivery);
+            }
+        }
+
+        /// <summary>Bytes held by <see cref="Queue"/> (payload and topic of each message), for MaxQueuedBytesPerSession.</summary>
+        public long QueuedBytes { get; private set; }
+
+        private static long SizeOf(QueuedMessage delivery) => delivery.Message.Payload.Length + delivery.Message.Topic.Length;
+
+        public void QueueAdd(QueuedMessage delivery)
+        {
+            Queue.AddLast(delivery);
+            QueuedBytes += SizeOf(delivery);
+        }
+
+        private QueuedMessage QueueTakeFirst()
+        {
+            var first = Queue.First.Value;
+            Queue.RemoveFirst();
+            QueuedBytes -= SizeOf(first);
+            return first;
+        }
+
+        public void QueueClear()
+        {
+            Queue.Clear();
+            QueuedBytes = 0;
         }
 
         private void EnqueueBounded(QueuedMessage delivery)
         {
             var limit = _broker.Options.MaxQueuedMessagesPerSession;
-            if (limit > 0 && Queue.Count >= limit)
+            var byteLimit = _broker.Options.MaxQueuedBytesPerSession;
+            var size = SizeOf(delivery);
+            if (byteLimit > 0 && size > byteLimit)
             {
+                _broker.OnMessageDropped(ClientId, delivery.Message, "message of " + size + " bytes is larger than the session queue limit (" + byteLimit + " bytes)");
+                return;
+            }
+            while ((limit > 0 && Queue.Count >= limit) || (byteLimit > 0 && QueuedBytes + size > byteLimit))
+            {
+                var why = limit > 0 && Queue.Count >= limit ? "session queue full (" + limit + ")" : "session queue holds " + QueuedBytes + " of " + byteLimit + " bytes";
                 // A queued QoS 0 message is the cheapest loss: drop the oldest one first, whatever the policy.
+                LinkedListNode<QueuedMessage> qos0 = null;
                 for (var node = Queue.First; node != null; node = node.Next)
                 {
-                    if (node.Value.QoS == MqttQualityOfService.AtMostOnce)
-                    {
-                        Queue.Remove(node);
-                        _broker.OnMessageDropped(ClientId, node.Value.Message, "session queue full (" + limit + "); oldest QoS 0 message dropped");
-                        goto enqueue;
-                    }
+                    if (node.Value.QoS == MqttQualityOfService.AtMostOnce) { qos0 = node; break; }
                 }
-                if (_broker.Options.QueueOverflowPolicy == QueueOverflowPolicy.DropOldest)
+                if (qos0 != null)
                 {
-                    var oldest = Queue.First.Value;
-                    Queue.RemoveFirst();
-                    _broker.OnMessageDropped(ClientId, oldest.Message, "session queue full (" + limit + "); oldest message dropped");
+                    Queue.Remove(qos0);
+                    QueuedBytes -= SizeOf(qos0.Value);
+                    _broker.OnMessageDropped(ClientId, qos0.Value.Message, why + "; oldest QoS 0 message dropped");
+                }
+                else if (_broker.Options.QueueOverflowPolicy == QueueOverflowPolicy.DropOldest)
+                {
+                    var oldest = QueueTakeFirst();
+                    Completed(oldest);
+                    _broker.OnMessageDropped(ClientId, oldest.Message, why + "; oldest message dropped");
                 }
                 else
                 {
-                    _broker.OnMessageDropped(ClientId, delivery.Message, "session queue full (" + limit + "); new message dropped");
+                    _broker.OnMessageDropped(ClientId, delivery.Message, why + "; new message dropped");
                     return;
                 }
             }
-        enqueue:
-            Queue.AddLast(delivery);
+            Store(delivery);
+            QueueAdd(delivery);
             // An online client falling behind: ask the publisher to slow down before anything has to be dropped.
             if (Connection != null && !Stalled && Queue.Count >= CongestionTracker.HighWatermark(_broker.Options)) CongestionTracker.Note(this);
         }
@@ -152,10 +223,10 @@ namespace MqttPS.Core.Broker
             var now = MonotonicClock.NowMilliseconds;
             while (Queue.Count > 0 && InflightOut.Count < SendQuota)
             {
-                var next = Queue.First.Value;
-                Queue.RemoveFirst();
+                var next = QueueTakeFirst();
                 if (next.Message.IsExpired(now))
                 {
+                    Completed(next);
                     _broker.OnMessageDropped(ClientId, next.Message, "message expired while queued");
                     continue;
                 }

@@ -32,8 +32,8 @@ namespace MqttPS.Core.Broker
             {
                 if (_address.AddressFamily == AddressFamily.InterNetworkV6 && _address.Equals(IPAddress.IPv6Any))
                     socket.DualMode = true;
-                // Lets a restarted broker bind its port again while old connections sit in TIME_WAIT.
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which would let a second broker bind
+                // the same port silently. (.NET already allows rebinding over TIME_WAIT connections on Unix.)
                 socket.Bind(new IPEndPoint(_address, _port));
                 socket.Listen(1024);
             }

@@ -21,5 +21,8 @@ namespace MqttPS.Core.Broker
 
         /// <summary>0 = none.</summary>
         public uint SubscriptionIdentifier { get; }
+
+        /// <summary>Sequence number in the persistence store while the message is stored for its session; 0 = not stored.</summary>
+        public long StoreSequence { get; set; }
     }
 }

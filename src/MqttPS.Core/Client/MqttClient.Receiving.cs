@@ -47,6 +47,8 @@ namespace MqttPS.Core.Client
                         var handled = HandlePacket(connection, packet);
                         if (!handled.IsCompleted) await handled.ConfigureAwait(false);
                         else if (handled.IsFaulted) await handled.ConfigureAwait(false); // rethrows
+                        var room = connection.Writer.WaitUntilUncongestedAsync();
+                        if (!room.IsCompleted) await room.ConfigureAwait(false);
                     }
                     var segment = decoder.GetReceiveBuffer(16384);
                     var n = await connection.Stream.ReadAsync(segment.Array, segment.Offset, segment.Count, cancellationToken).ConfigureAwait(false);
@@ -304,6 +306,13 @@ namespace MqttPS.Core.Client
                         {
                             OnConnectionLost(connection, new TimeoutException("No PINGRESP from " + Address + " within " + pingTimeoutMs / 1000.0 + " s: the connection is dead."), null, null);
                             return;
+                        }
+                        if (connection.ReceiveBlocked && ElapsedMilliseconds(connection.Writer.LastWriteTimestamp) >= keepAliveMs * 3 / 4)
+                        {
+                            // Not reading (back-pressure) must not look like a dead client to the broker, which expects a
+                            // packet every keep-alive period [MQTT-3.1.2-22]: keep pinging; the answers wait in the socket.
+                            if (Trace != null) Log("-> PINGREQ (receive paused)");
+                            Observe(connection.Writer.WriteAsync(PingReqPacket.Instance));
                         }
                         continue;
                     }

@@ -562,12 +562,14 @@ namespace MqttPS.Core.Client
             if (Volatile.Read(ref _disposed) != 0) return;
             MqttClientConnection connection;
             Task reconnectTask;
+            bool wasReconnecting;
             lock (_stateLock)
             {
                 _userDisconnected = true;
                 connection = _connection;
                 _connection = null;
                 reconnectTask = _reconnectTask;
+                wasReconnecting = _reconnectPending;
             }
             try { _reconnectCancellation?.Cancel(); } catch (ObjectDisposedException) { }
             _reconnectPending = false;
@@ -611,7 +613,7 @@ namespace MqttPS.Core.Client
             var closed = new MqttConnectionLostException("The client disconnected before the operation completed.");
             FailRequests(closed);
             FailSession(closed);
-            if (connection != null)
+            if (connection != null || wasReconnecting)
                 RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Disconnected) { ReasonCode = reason, Reason = "client disconnected", ClientInitiated = true });
             cancellationToken.ThrowIfCancellationRequested();
         }

@@ -69,6 +69,34 @@ namespace MqttPS.Core.Client
             return written.Task;
         }
 
+        /// <summary>
+        /// Completes when the pending bytes are below the high water mark again. The receive loop awaits it so that a
+        /// peer that sends but does not read (our acknowledgements pile up) makes us stop reading, instead of
+        /// queueing acknowledgements without bound.
+        /// </summary>
+        public Task WaitUntilUncongestedAsync()
+        {
+            lock (_lock)
+            {
+                if (_failure != null || _pending.Length < HighWaterMark || !_flushing) return Task.CompletedTask;
+            }
+            return WaitUntilUncongestedSlowAsync();
+        }
+
+        private async Task WaitUntilUncongestedSlowAsync()
+        {
+            while (true)
+            {
+                Task current;
+                lock (_lock)
+                {
+                    if (_failure != null || _pending.Length < HighWaterMark || !_flushing) return;
+                    current = _currentWrite.Task;
+                }
+                try { await current.ConfigureAwait(false); } catch { /* a failed write ends the connection elsewhere */ }
+            }
+        }
+
         private async Task<MqttPublishResult> WaitThenWriteAsync(MqttPacket packet)
         {
             while (true)

@@ -64,7 +64,13 @@ namespace MqttPS.Core.Transport
             if (head.IndexOf("-----BEGIN", StringComparison.Ordinal) < 0)
             {
                 // PKCS#12 / PFX.
-                var pfx = new X509Certificate2(path, options.ClientCertificatePassword, X509KeyStorageFlags.Exportable);
+                X509Certificate2 pfx;
+                try { pfx = new X509Certificate2(path, options.ClientCertificatePassword, X509KeyStorageFlags.Exportable); }
+                catch (System.Security.Cryptography.CryptographicException e)
+                {
+                    throw new ArgumentException("Could not open the client certificate file '" + path + "' as PFX/PKCS#12: " + e.Message.Trim() +
+                        " (wrong password, or not a PFX file; PEM files start with -----BEGIN).", e);
+                }
                 if (!pfx.HasPrivateKey) throw new ArgumentException("The client certificate file '" + path + "' contains no private key.");
                 return pfx;
             }

@@ -12,6 +12,7 @@ using Xunit.Abstractions;
 
 namespace MqttPS.Core.Tests.BrokerProduction
 {
+    [Collection(MeasuringCollection.Name)]
     public sealed class PersistentStoreTests : IDisposable
     {
         private readonly string _dir = Directory.CreateTempSubdirectory("mqttps-store-").FullName;
@@ -56,9 +57,9 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 await store.QueueMessageAsync("c1", ackedSeq, new MqttMessage("x/2", "q2", MqttQualityOfService.AtLeastOnce));
                 await store.SetInFlightAsync("c1", queuedSeq, 7, InFlightState.PublishSent);
                 await store.AcknowledgeMessageAsync("c1", ackedSeq);
-                await store.SetIncomingQoS2Async("c1", 9, true);
-                await store.SetIncomingQoS2Async("c1", 10, true);
-                await store.SetIncomingQoS2Async("c1", 10, false);
+                await store.IncomingQoS2ReceivedAsync("c1", 9, new MqttMessage("in/9", "nine", MqttQualityOfService.ExactlyOnce));
+                await store.IncomingQoS2ReceivedAsync("c1", 10, new MqttMessage("in/10", "ten", MqttQualityOfService.ExactlyOnce));
+                await store.IncomingQoS2ReleasedAsync("c1", 10);
                 await store.CreateSessionAsync("c2", 10);
                 await store.RemoveSessionAsync("c2");
             }
@@ -93,7 +94,8 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 Assert.Equal(new uint[] { 42 }, queued.Message.SubscriptionIdentifiers.ToArray());
                 Assert.Equal((ushort)7, queued.PacketId);
                 Assert.Equal(InFlightState.PublishSent, queued.State);
-                Assert.Equal(new ushort[] { 9 }, session.IncomingQoS2PacketIds.ToArray());
+                Assert.Equal("nine", Assert.Single(session.IncomingQoS2, p => p.Key == 9).Value.PayloadText);
+                Assert.Single(session.IncomingQoS2);
                 Assert.True(store.NextSequence() > ackedSeq, "sequence numbers keep increasing across restarts");
             }
         }

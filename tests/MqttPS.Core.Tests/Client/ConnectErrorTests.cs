@@ -163,5 +163,24 @@ namespace MqttPS.Core.Tests.Client
                 Assert.Equal(client.ClientId, client.LastConnectResult.ClientId);
             }
         }
+
+        [Fact]
+        public async Task The_same_client_can_connect_again_after_disconnecting()
+        {
+            using (var broker = await Mosquitto.StartAsync())
+            using (var client = new MqttClient(TestClients.Options(broker.Port)))
+            {
+                for (var round = 0; round < 3; round++)
+                {
+                    await client.ConnectAsync();
+                    await client.SubscribeAsync("again/t", MqttQualityOfService.AtLeastOnce);
+                    await client.PublishAsync(new Messages.MqttMessage("again/t", "round " + round, MqttQualityOfService.ExactlyOnce));
+                    Assert.Equal("round " + round, (await client.ReceiveAsync()).PayloadText);
+                    await client.DisconnectAsync();
+                    Assert.Null(await client.ReceiveAsync());
+                    Assert.Equal(0, client.PendingPublishes);
+                }
+            }
+        }
     }
 }

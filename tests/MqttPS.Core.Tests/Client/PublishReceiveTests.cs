@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 using MqttPS.Core.Client;
 using MqttPS.Core.Messages;
@@ -164,6 +165,19 @@ namespace MqttPS.Core.Tests.Client
             {
                 Assert.Equal(5, publisher.LastConnectResult.ReceiveMaximum);
                 await subscriber.SubscribeAsync("pipe/t", qos);
+                // In flight = PUBLISH sent, final acknowledgement not yet seen; never above the broker's Receive Maximum.
+                int inFlight = 0, maxInFlight = 0;
+                var done = qos == MqttQualityOfService.AtLeastOnce ? "<- PUBACK" : "<- PUBCOMP";
+                publisher.Trace = line =>
+                {
+                    if (line.StartsWith("-> PUBLISH", StringComparison.Ordinal))
+                    {
+                        var now = Interlocked.Increment(ref inFlight);
+                        int seen;
+                        while (now > (seen = Volatile.Read(ref maxInFlight)) && Interlocked.CompareExchange(ref maxInFlight, now, seen) != seen) { }
+                    }
+                    else if (line.StartsWith(done, StringComparison.Ordinal)) Interlocked.Decrement(ref inFlight);
+                };
                 const int count = 2000;
                 var tasks = new List<Task<MqttPublishResult>>();
                 for (var i = 0; i < count; i++) tasks.Add(publisher.PublishAsync(new MqttMessage("pipe/t", i.ToString(), qos)));
@@ -173,6 +187,7 @@ namespace MqttPS.Core.Tests.Client
                 var received = await subscriber.ReceiveManyAsync(count, 30);
                 Assert.Equal(Enumerable.Range(0, count).Select(i => i.ToString()), received.Select(m => m.PayloadText));
                 Assert.Equal(0, publisher.PendingPublishes);
+                Assert.InRange(maxInFlight, 2, 5); // pipelined, and bounded by the window
             }
         }
 
@@ -180,12 +195,13 @@ namespace MqttPS.Core.Tests.Client
         public async Task Topic_aliases_are_used_when_asked_and_messages_keep_their_topic()
         {
             using (var broker = await Mosquitto.StartAsync())
+            using (var proxy = new TcpProxy(broker.Port))
             using (var subscriber = await TestClients.ConnectAsync(broker.Port, configure: o => o.TopicAliasMaximum = 10))
-            using (var publisher = await TestClients.ConnectAsync(broker.Port, configure: o => o.UseTopicAliases = true))
+            using (var publisher = await TestClients.ConnectAsync(proxy.Port, configure: o => o.UseTopicAliases = true))
             {
                 Assert.True(publisher.LastConnectResult.TopicAliasMaximum > 0, "mosquitto announces a topic alias maximum");
-                var trace = new List<string>();
-                publisher.Trace = line => { lock (trace) trace.Add(line); };
+                var wire = new System.IO.MemoryStream();
+                proxy.ClientToServerFilter = (data, n) => { lock (wire) wire.Write(data, 0, n); return true; };
                 await subscriber.SubscribeAsync("alias/#", MqttQualityOfService.AtLeastOnce);
                 for (var i = 0; i < 3; i++)
                 {
@@ -195,7 +211,20 @@ namespace MqttPS.Core.Tests.Client
                 var received = await subscriber.ReceiveManyAsync(6);
                 Assert.Equal(new[] { "a0", "b0", "a1", "b1", "a2", "b2" }, received.Select(m => m.PayloadText));
                 Assert.Equal(new[] { "alias/long/topic/name", "alias/other", "alias/long/topic/name", "alias/other", "alias/long/topic/name", "alias/other" }, received.Select(m => m.Topic));
+
+                // On the wire each topic name travelled once; the later publishes carried only the alias.
+                string sent;
+                lock (wire) sent = Encoding.UTF8.GetString(wire.ToArray());
+                Assert.Equal(1, CountOccurrences(sent, "alias/long/topic/name"));
+                Assert.Equal(1, CountOccurrences(sent, "alias/other"));
             }
+        }
+
+        private static int CountOccurrences(string text, string value)
+        {
+            var count = 0;
+            for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + 1, StringComparison.Ordinal)) count++;
+            return count;
         }
 
         [Fact]

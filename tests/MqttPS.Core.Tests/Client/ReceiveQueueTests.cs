@@ -79,6 +79,35 @@ namespace MqttPS.Core.Tests.Client
             }
         }
 
+        [Fact]
+        public async Task Long_backpressure_keeps_pinging_and_the_connection_stays_usable()
+        {
+            using (var broker = await Mosquitto.StartAsync())
+            using (var consumer = await TestClients.ConnectAsync(broker.Port, configure: o => { o.ReceiveQueueCapacity = 1; o.KeepAliveSeconds = 1; }))
+            using (var producer = await TestClients.ConnectAsync(broker.Port))
+            {
+                var states = new System.Collections.Concurrent.ConcurrentQueue<MqttConnectionState>();
+                consumer.ConnectionStateChanged += (_, e) => states.Enqueue(e.State);
+                await consumer.SubscribeAsync("slow/t", MqttQualityOfService.AtLeastOnce);
+                for (var i = 0; i < 5; i++) await producer.PublishAsync(new MqttMessage("slow/t", i.ToString(), MqttQualityOfService.AtLeastOnce));
+                var trace = new System.Collections.Concurrent.ConcurrentQueue<string>();
+                consumer.Trace = trace.Enqueue;
+                // Three keep-alive periods without reading. A broker may close a client silent for 1.5 periods
+                // [MQTT-3.1.2-22] (mosquitto 2.0.11 turned out lenient here), so the client keeps pinging while paused.
+                await Task.Delay(3000);
+                Assert.True(trace.Count(l => l.StartsWith("-> PINGREQ", StringComparison.Ordinal)) >= 3, string.Join(" | ", trace));
+                Assert.True(consumer.IsConnected);
+                var received = await consumer.ReceiveManyAsync(5);
+                Assert.Equal(new[] { "0", "1", "2", "3", "4" }, received.Select(m => m.PayloadText));
+                // The same connection still works afterwards (a closed one would only show once we read again).
+                await producer.PublishAsync(new MqttMessage("slow/t", "after", MqttQualityOfService.AtLeastOnce));
+                Assert.Equal("after", (await consumer.ReceiveAsync()).PayloadText);
+                Assert.Empty(states);
+                Assert.True(consumer.IsConnected);
+                Assert.DoesNotContain("exceeded timeout", broker.Log);
+            }
+        }
+
         [Theory]
         [InlineData(ReceiveOverflowPolicy.DropOldest)]
         [InlineData(ReceiveOverflowPolicy.DropNewest)]

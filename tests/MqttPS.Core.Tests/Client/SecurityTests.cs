@@ -103,6 +103,7 @@ namespace MqttPS.Core.Tests.Client
         [Theory]
         [InlineData("none")]
         [InlineData("pem")]
+        [InlineData("pem-combined")]
         [InlineData("pfx")]
         [InlineData("object")]
         public async Task Broker_requiring_a_client_certificate_accepts_pem_and_pfx_and_refuses_none(string kind)
@@ -114,6 +115,7 @@ namespace MqttPS.Core.Tests.Client
                 switch (kind)
                 {
                     case "pem": tls.ClientCertificatePath = pki.ClientCert; tls.ClientCertificateKeyPath = pki.ClientKey; break;
+                    case "pem-combined": tls.ClientCertificatePath = pki.ClientCombinedPem; break;
                     case "pfx": tls.ClientCertificatePath = pki.ClientPfx; tls.ClientCertificatePassword = TestCertificates.PfxPassword; break;
                     case "object": tls.ClientCertificate = X509CertificateLoader.LoadPkcs12FromFile(pki.ClientPfx, TestCertificates.PfxPassword); break;
                 }
@@ -142,6 +144,18 @@ namespace MqttPS.Core.Tests.Client
                 {
                     var e = await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync());
                     Assert.Contains("/nonexistent/client.pem", e.ToString());
+                }
+                using (var client = new MqttClient(TlsOptions(broker.Port, new MqttTlsOptions { CaFile = pki.CaCert, ClientCertificatePath = pki.ClientPfx, ClientCertificatePassword = "wrong" })))
+                {
+                    var e = await Assert.ThrowsAsync<ArgumentException>(() => client.ConnectAsync());
+                    Assert.Contains(pki.ClientPfx, e.Message);
+                    Assert.Contains("wrong password", e.Message);
+                }
+                using (var client = new MqttClient(TlsOptions(broker.Port, new MqttTlsOptions { CaFile = pki.CaCert, ClientCertificatePath = pki.ClientCert, ClientCertificateKeyPath = pki.ClientEncryptedKey })))
+                {
+                    var e = await Assert.ThrowsAsync<NotSupportedException>(() => client.ConnectAsync());
+                    Assert.Contains("encrypted", e.Message);
+                    Assert.Contains("PFX", e.Message);
                 }
                 using (var client = new MqttClient(TlsOptions(broker.Port, new MqttTlsOptions { CaFile = "/nonexistent/ca.pem" })))
                 {

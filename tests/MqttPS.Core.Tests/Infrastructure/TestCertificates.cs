@@ -24,6 +24,10 @@ namespace MqttPS.Core.Tests.Infrastructure
         public string ClientCert => Path.Combine(Directory, "client.crt");
         public string ClientKey => Path.Combine(Directory, "client.key");
         public string ClientPfx => Path.Combine(Directory, "client.pfx");
+        /// <summary>Certificate and key in one PEM file.</summary>
+        public string ClientCombinedPem => Path.Combine(Directory, "client-combined.pem");
+        /// <summary>The client key encrypted with the PFX password (PKCS#8, AES-256).</summary>
+        public string ClientEncryptedKey => Path.Combine(Directory, "client-encrypted.key");
 
         public static async Task<TestCertificates> GetAsync()
         {
@@ -48,6 +52,8 @@ namespace MqttPS.Core.Tests.Infrastructure
             await IssueAsync("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
             await IssueAsync("client", "/CN=mqttps-test-client", "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n");
             await OpenSsl("pkcs12", "-export", "-in", ClientCert, "-inkey", ClientKey, "-out", ClientPfx, "-passout", "pass:" + PfxPassword);
+            await OpenSsl("pkcs8", "-topk8", "-in", ClientKey, "-out", ClientEncryptedKey, "-v2", "aes-256-cbc", "-passout", "pass:" + PfxPassword);
+            File.WriteAllText(ClientCombinedPem, File.ReadAllText(ClientCert) + File.ReadAllText(ClientKey));
         }
 
         private async Task IssueAsync(string name, string subject, string extensions)

@@ -121,8 +121,11 @@ namespace MqttPS.Core.Broker.Persistence
 
         public Task SetInFlightAsync(string clientId, long sequence, ushort packetId, InFlightState state) => Append(PersistenceRecordCodec.MessageInFlight(clientId, sequence, packetId, state));
 
-        /// <summary>An incoming QoS 2 PUBLISH was received (before PUBREC) or released (PUBREL, before PUBCOMP).</summary>
-        public Task SetIncomingQoS2Async(string clientId, ushort packetId, bool received) => Append(PersistenceRecordCodec.IncomingQoS2(clientId, packetId, received));
+        /// <summary>An incoming QoS 2 PUBLISH was received: stored before its PUBREC, so the PUBREL can still complete it after a restart.</summary>
+        public Task IncomingQoS2ReceivedAsync(string clientId, ushort packetId, MqttMessage message) => Append(PersistenceRecordCodec.IncomingQoS2Received(clientId, packetId, message));
+
+        /// <summary>The incoming QoS 2 message was released (PUBREL) and routed.</summary>
+        public Task IncomingQoS2ReleasedAsync(string clientId, ushort packetId) => Append(PersistenceRecordCodec.IncomingQoS2Released(clientId, packetId));
 
         /// <summary>Writes a snapshot of the current state and starts a new log, then deletes the files it replaces.</summary>
         public Task CompactAsync()
@@ -258,7 +261,7 @@ namespace MqttPS.Core.Broker.Persistence
 
         private void Compact()
         {
-            List<byte[]> snapshot;
+            PersistedState snapshotState;
             long newGeneration;
             FileStream oldLog;
             TaskCompletionSource<bool> waiting;
@@ -268,7 +271,7 @@ namespace MqttPS.Core.Broker.Persistence
                 // took its last batch; those are written to the new log and replayed again on recovery. That is
                 // harmless because every record is a keyed "last write wins" change: replaying a suffix of the
                 // history onto a state that already contains it leaves the state unchanged.
-                snapshot = _state.ToSnapshotRecords();
+                snapshotState = _state.Copy();
                 newGeneration = _generation + 1;
                 oldLog = _log;
                 _log = CreateLog(newGeneration);
@@ -280,6 +283,7 @@ namespace MqttPS.Core.Broker.Persistence
             }
             oldLog.Flush(true);
             oldLog.Dispose();
+            var snapshot = snapshotState.ToSnapshotRecords();
             var finalPath = SnapshotPath(newGeneration);
             var temporary = finalPath + ".tmp";
             long size = 0;

@@ -16,9 +16,9 @@ namespace MqttPS.Core.Broker.Persistence
         /// <summary>Keyed and ordered by <see cref="PersistedQueuedMessage.Sequence"/>.</summary>
         public SortedDictionary<long, PersistedQueuedMessage> Messages { get; } = new SortedDictionary<long, PersistedQueuedMessage>();
 
-        /// <summary>Packet ids of incoming QoS 2 PUBLISHes that were received (PUBREC sent) but not yet released: a
-        /// repeated PUBLISH with one of these ids must not be delivered again [MQTT-4.3.3-10].</summary>
-        public HashSet<ushort> IncomingQoS2PacketIds { get; } = new HashSet<ushort>();
+        /// <summary>Incoming QoS 2 PUBLISHes acknowledged with PUBREC and not yet released (PUBREL), by packet id: after a
+        /// restart the client's PUBREL still completes the flow and the message is delivered exactly once [MQTT-4.3.3-10].</summary>
+        public Dictionary<ushort, MqttPS.Core.Messages.MqttMessage> IncomingQoS2 { get; } = new Dictionary<ushort, MqttPS.Core.Messages.MqttMessage>();
 
         internal PersistedSession Clone()
         {
@@ -26,7 +26,7 @@ namespace MqttPS.Core.Broker.Persistence
             foreach (var s in Subscriptions) copy.Subscriptions.Add(s.Key, s.Value);
             foreach (var m in Messages)
                 copy.Messages.Add(m.Key, new PersistedQueuedMessage { Sequence = m.Value.Sequence, Message = m.Value.Message, PacketId = m.Value.PacketId, State = m.Value.State });
-            foreach (var id in IncomingQoS2PacketIds) copy.IncomingQoS2PacketIds.Add(id);
+            foreach (var m in IncomingQoS2) copy.IncomingQoS2.Add(m.Key, m.Value);
             return copy;
         }
     }

@@ -102,14 +102,17 @@ namespace MqttPS.Core.Broker.Persistence
                     break;
                 }
                 case PersistenceRecordType.IncomingQoS2Received:
+                {
                     session = GetOrCreate(r.ReadString());
-                    session.IncomingQoS2PacketIds.Add(r.ReadUInt16());
+                    var packetId = r.ReadUInt16();
+                    session.IncomingQoS2[packetId] = PersistenceRecordCodec.ReadMessage(r);
+                }
                     break;
                 case PersistenceRecordType.IncomingQoS2Released:
                 {
                     var clientId = r.ReadString();
                     var packetId = r.ReadUInt16();
-                    if (Sessions.TryGetValue(clientId, out session)) session.IncomingQoS2PacketIds.Remove(packetId);
+                    if (Sessions.TryGetValue(clientId, out session)) session.IncomingQoS2.Remove(packetId);
                     break;
                 }
                 case PersistenceRecordType.SnapshotEnd:
@@ -132,6 +135,16 @@ namespace MqttPS.Core.Broker.Persistence
             return session;
         }
 
+        /// <summary>A copy that shares the (never mutated) messages: cheap enough to take under the store's lock, so
+        /// the snapshot can be serialised and written while changes keep arriving.</summary>
+        public PersistedState Copy()
+        {
+            var copy = new PersistedState { LastSequence = LastSequence };
+            foreach (var r in Retained) copy.Retained.Add(r.Key, r.Value);
+            foreach (var s in Sessions) copy.Sessions.Add(s.Key, s.Value.Clone());
+            return copy;
+        }
+
         /// <summary>Records that rebuild this state from nothing, ending with the snapshot end marker.</summary>
         public List<byte[]> ToSnapshotRecords()
         {
@@ -146,7 +159,7 @@ namespace MqttPS.Core.Broker.Persistence
                     records.Add(PersistenceRecordCodec.MessageQueued(s.ClientId, q.Sequence, q.Message));
                     if (q.PacketId != 0) records.Add(PersistenceRecordCodec.MessageInFlight(s.ClientId, q.Sequence, q.PacketId, q.State));
                 }
-                foreach (var id in s.IncomingQoS2PacketIds) records.Add(PersistenceRecordCodec.IncomingQoS2(s.ClientId, id, true));
+                foreach (var m in s.IncomingQoS2) records.Add(PersistenceRecordCodec.IncomingQoS2Received(s.ClientId, m.Key, m.Value));
             }
             records.Add(PersistenceRecordCodec.SnapshotEnd(LastSequence));
             return records;

@@ -12,7 +12,9 @@ namespace MqttPS.Core.Broker.Persistence
         PerMessage = 0,
 
         /// <summary>Collect records for up to <see cref="MqttPersistenceOptions.BatchWindow"/>, then one fsync for all;
-        /// acknowledgements wait for that sync. Survives power loss; fewer syncs under load, a little more latency.</summary>
+        /// acknowledgements wait for that sync. Survives power loss. Pays off only where fsync is slow (SD cards,
+        /// network disks) and many publishers write at once: with a few closed-loop publishers each waits out the
+        /// window, and <see cref="PerMessage"/> (whose group commit forms while the previous sync runs) is faster.</summary>
         Batched = 1,
 
         /// <summary>Complete once the record is written to the operating system, without fsync. Survives the broker

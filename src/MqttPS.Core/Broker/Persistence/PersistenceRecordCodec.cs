@@ -41,8 +41,11 @@ namespace MqttPS.Core.Broker.Persistence
             w.Write(clientId); w.Write(sequence); w.Write(packetId); w.Write((byte)state);
         });
 
-        public static byte[] IncomingQoS2(string clientId, ushort packetId, bool received) =>
-            Build(received ? PersistenceRecordType.IncomingQoS2Received : PersistenceRecordType.IncomingQoS2Released, w => { w.Write(clientId); w.Write(packetId); });
+        public static byte[] IncomingQoS2Received(string clientId, ushort packetId, MqttMessage message) =>
+            Build(PersistenceRecordType.IncomingQoS2Received, w => { w.Write(clientId); w.Write(packetId); WriteMessage(w, message); });
+
+        public static byte[] IncomingQoS2Released(string clientId, ushort packetId) =>
+            Build(PersistenceRecordType.IncomingQoS2Released, w => { w.Write(clientId); w.Write(packetId); });
 
         public static byte[] SnapshotEnd(long lastSequence) => Build(PersistenceRecordType.SnapshotEnd, w => w.Write(lastSequence));
 

@@ -16,9 +16,11 @@ namespace MqttPS.Core.Broker.Security
     /// pattern write devices/%c/status   # patterns apply to every client: %u = username, %c = client id
     /// </code>
     /// Decisions: a "deny" that matches wins over any grant; otherwise access needs a matching grant (default
-    /// deny). A subscription is granted when one read rule covers every topic its filter can match and no deny
-    /// rule covers it; each message is still checked with <see cref="CanRead"/> before delivery, so a deny rule
-    /// that overlaps part of a subscription withholds exactly those messages.
+    /// deny). A subscription is granted when some read rule can match a topic its filter matches and no deny rule
+    /// covers the whole filter; every message is then checked with <see cref="CanRead"/> before delivery. So, as
+    /// with mosquitto, "#" by a user allowed to read "sensors/#" receives sensors/... only; unlike mosquitto (which
+    /// grants every subscription and silently delivers nothing), a filter no read rule can ever serve is refused
+    /// with SUBACK 0x87 so the client learns it at once.
     /// </summary>
     public sealed class AclFile
     {
@@ -102,7 +104,7 @@ namespace MqttPS.Core.Broker.Security
                 {
                     if (AclTopicMatcher.Covers(filter, topicFilter)) return false;
                 }
-                else if (!granted && rule.Grants(AclAccess.Read) && AclTopicMatcher.Covers(filter, topicFilter))
+                else if (!granted && rule.Grants(AclAccess.Read) && AclTopicMatcher.Overlaps(filter, topicFilter))
                 {
                     granted = true;
                 }
