@@ -56,13 +56,6 @@ namespace MqttPS.Core.Shell
         public static MqttEmbeddedBroker Start(string name, MqttBrokerSettings settings, IShellHost host)
         {
             settings.Validate();
-            if (settings.PersistencePath != null)
-            {
-                // MqttBrokerOptions.PersistencePath exists, but the broker does not read it yet (the persistence
-                // store is being integrated): refuse rather than let the user believe state survives a restart.
-                throw new MqttShellException("PersistenceNotAvailable", ShellErrorCategory.NotSpecified,
-                    "-PersistencePath is not available yet: this build of the broker keeps sessions and retained messages in memory only.", settings.PersistencePath);
-            }
             var options = new MqttBrokerOptions
             {
                 Name = name,

@@ -231,10 +231,26 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
-        public void Persistence_is_refused_while_the_broker_cannot_honour_it()
+        public void Retained_messages_survive_a_restart_with_PersistencePath()
         {
-            var e = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "persist", PersistencePath = Path.GetTempPath() }, _host));
-            Assert.Equal("PersistenceNotAvailable", e.ErrorId);
+            var directory = Path.Combine(Path.GetTempPath(), "mqttps-persist-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                var first = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "persist1", PersistencePath = directory }, _host);
+                var c = _session.Connect(new MqttConnectionSettings { Broker = first.Uri, ClientId = "persist-pub" }, _host);
+                var done = PublishAll(c, new[] { new MqttMessage("plant/state", "running", MqttQualityOfService.AtLeastOnce, retain: true) }, _host);
+                Assert.True(done.Single().Succeeded);
+                _session.Disconnect(c, _host);
+                _session.StopBroker(first, _host);
+
+                var second = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "persist2", PersistencePath = directory }, _host);
+                Assert.Equal(new[] { "plant/state=running" }, second.ListRetained(new[] { "#" }).Select(m => m.Topic + "=" + m.PayloadText));
+                _session.StopBroker(second, _host);
+            }
+            finally
+            {
+                try { Directory.Delete(directory, true); } catch (IOException) { }
+            }
         }
 
         [Fact]
