@@ -138,6 +138,22 @@ Describe 'Start-MqttBroker, Get-MqttBroker, Get-MqttBrokerClient, Stop-MqttBroke
         Get-MqttBroker -Name 'short' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'keeps retained messages across a restart with -PersistencePath' {
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) ("mqttps-pester-" + [guid]::NewGuid().ToString('N'))
+        try {
+            $first = Start-MqttBroker -Port 0 -Name 'persist1' -PersistencePath $dir
+            Publish-MqttMessage -Broker $first.Uri -Topic 'pester/persist' -Payload 'kept' -Retain -QoS 1
+            $first | Stop-MqttBroker -Confirm:$false
+            $second = Start-MqttBroker -Port 0 -Name 'persist2' -PersistencePath $dir
+            (Get-MqttRetainedMessage -EmbeddedBroker $second -Topic 'pester/persist').PayloadText | Should -Be 'kept'
+            $second | Stop-MqttBroker -Confirm:$false
+        }
+        finally {
+            Stop-MqttBroker -Name 'persist1', 'persist2' -Confirm:$false -ErrorAction SilentlyContinue
+            Remove-Item -Path $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'refuses users with a wrong password' {
         $users = Start-MqttBroker -Port 0 -Name 'users' -Users @{ alice = 's3cret' }
         try {
