@@ -27,7 +27,9 @@ namespace MqttPS.Core.Shell
 
         public string Name { get; }
         public MqttBroker Broker { get; }
-        public MqttBrokerSettings Settings { get; }
+        /// <summary>Not public: it holds the user table's passwords and the certificate password, and PowerShell shows
+        /// (Format-List, ConvertTo-Json, Export-Clixml) every public property of an output object.</summary>
+        internal MqttBrokerSettings Settings { get; }
         public bool IsRunning => Broker.IsRunning;
         public string State => Broker.IsRunning ? "Running" : "Stopped";
         public int Port => Broker.Port;
