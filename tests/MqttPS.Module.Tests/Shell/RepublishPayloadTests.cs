@@ -76,5 +76,19 @@ namespace MqttPS.Module.Tests.Shell
             }
             Assert.Equal("plant/boiler", received.Topic);
         }
+
+        [Fact]
+        public void A_JSON_string_or_number_seen_with_AsJson_keeps_its_bytes_unless_changed()
+        {
+            var quoted = Encoding.UTF8.GetBytes("\"on\"");
+            var view = MessageCopy.WithPayloadFormat(new MqttMessage("t", quoted), PayloadFormat.Json);
+            Assert.Equal("on", view.Payload);
+            Assert.Same(quoted, RepublishPayload.Resolve(view, ToPlain));
+            view.Payload = "off";
+            Assert.Equal("off", RepublishPayload.Resolve(view, ToPlain));
+
+            var number = Encoding.UTF8.GetBytes("42");
+            Assert.Same(number, RepublishPayload.Resolve(MessageCopy.WithPayloadFormat(new MqttMessage("t", number), PayloadFormat.Json), ToPlain));
+        }
     }
 }
