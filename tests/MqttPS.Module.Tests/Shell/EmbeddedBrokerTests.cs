@@ -223,7 +223,8 @@ namespace MqttPS.Module.Tests.Shell
             var c = _session.Connect(new MqttConnectionSettings { Broker = other.Uri, ClientId = "stranded" }, _host);
             _session.StopBroker(other, _host);
             var deadline = DateTime.UtcNow.AddSeconds(5);
-            while (c.IsConnected && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            // IsConnected turns false a moment before the client reports the connection closed ("Lost: ...").
+            while (!c.State.StartsWith("Lost", StringComparison.Ordinal) && DateTime.UtcNow < deadline) Thread.Sleep(20);
             Assert.StartsWith("Lost", c.State);
             var done = PublishAll(c, new[] { new MqttMessage("after/stop", "x", MqttQualityOfService.AtLeastOnce) }, _host);
             Assert.Equal(ShellErrorCategory.ConnectionError, done.Single().Error.Category);
