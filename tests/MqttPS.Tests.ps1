@@ -345,7 +345,7 @@ Describe 'Register-MqttSubscription (streaming)' {
     AfterAll { Disconnect-Mqtt -Name 'subscriber' -Confirm:$false }
 
     It 'stops after -Count messages and unsubscribes' {
-        $m = Register-MqttSubscription -Topic 'pester/stream/#' -Count 3
+        $m = Register-MqttSubscription -Topic 'pester/stream/#' -Count 3 -TimeoutSeconds 15
         @($m).Count | Should -Be 3
         ($m.Topic | Sort-Object) | Should -Be @('pester/stream/one', 'pester/stream/three', 'pester/stream/two')
         Get-MqttSubscription | Should -BeNullOrEmpty
@@ -360,7 +360,7 @@ Describe 'Register-MqttSubscription (streaming)' {
     }
 
     It 'unsubscribes when Select-Object -First stops the pipeline' {
-        $m = Register-MqttSubscription -Topic 'pester/stream/#' | Select-Object -First 2
+        $m = Register-MqttSubscription -Topic 'pester/stream/#' -TimeoutSeconds 15 | Select-Object -First 2
         @($m).Count | Should -Be 2
         Get-MqttSubscription | Should -BeNullOrEmpty
         (Get-MqttBrokerClient -BrokerName 'pester' -ClientId 'pester-sub').Subscriptions | Should -BeNullOrEmpty
