@@ -27,7 +27,9 @@ namespace MqttPS.Core.Shell
 
         public string Name { get; }
         public MqttBroker Broker { get; }
-        public MqttBrokerSettings Settings { get; }
+        /// <summary>Not public: it holds the user table's passwords and the certificate password, and PowerShell shows
+        /// (Format-List, ConvertTo-Json, Export-Clixml) every public property of an output object.</summary>
+        internal MqttBrokerSettings Settings { get; }
         public bool IsRunning => Broker.IsRunning;
         public string State => Broker.IsRunning ? "Running" : "Stopped";
         public int Port => Broker.Port;
@@ -56,13 +58,6 @@ namespace MqttPS.Core.Shell
         public static MqttEmbeddedBroker Start(string name, MqttBrokerSettings settings, IShellHost host)
         {
             settings.Validate();
-            if (settings.PersistencePath != null)
-            {
-                // MqttBrokerOptions.PersistencePath exists, but the broker does not read it yet (the persistence
-                // store is being integrated): refuse rather than let the user believe state survives a restart.
-                throw new MqttShellException("PersistenceNotAvailable", ShellErrorCategory.NotSpecified,
-                    "-PersistencePath is not available yet: this build of the broker keeps sessions and retained messages in memory only.", settings.PersistencePath);
-            }
             var options = new MqttBrokerOptions
             {
                 Name = name,
