@@ -138,6 +138,22 @@ Describe 'Start-MqttBroker, Get-MqttBroker, Get-MqttBrokerClient, Stop-MqttBroke
         Get-MqttBroker -Name 'short' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'keeps retained messages across a restart with -PersistencePath' {
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) ("mqttps-pester-" + [guid]::NewGuid().ToString('N'))
+        try {
+            $first = Start-MqttBroker -Port 0 -Name 'persist1' -PersistencePath $dir
+            Publish-MqttMessage -Broker $first.Uri -Topic 'pester/persist' -Payload 'kept' -Retain -QoS 1
+            $first | Stop-MqttBroker -Confirm:$false
+            $second = Start-MqttBroker -Port 0 -Name 'persist2' -PersistencePath $dir
+            (Get-MqttRetainedMessage -EmbeddedBroker $second -Topic 'pester/persist').PayloadText | Should -Be 'kept'
+            $second | Stop-MqttBroker -Confirm:$false
+        }
+        finally {
+            Stop-MqttBroker -Name 'persist1', 'persist2' -Confirm:$false -ErrorAction SilentlyContinue
+            Remove-Item -Path $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'refuses users with a wrong password' {
         $users = Start-MqttBroker -Port 0 -Name 'users' -Users @{ alice = 's3cret' }
         try {
@@ -187,22 +203,24 @@ Describe 'Start-MqttBroker listeners, users, ACL, persistence' {
         }
     }
 
-    It 'keeps retained messages across Stop-MqttBroker and a new start with -PersistencePath' {
+    It 'locks the -PersistencePath directory while running and reports what a restart recovered' {
         $store = Join-Path $script:work 'store'
         $b = Start-MqttBroker -Port 0 -Name 'wired-store' -PersistencePath $store
+        { Start-MqttBroker -Port 0 -Name 'wired-store2' -PersistencePath $store -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PersistencePathInUse,MqttPS.Commands.StartMqttBrokerCommand'
         Publish-MqttMessage -Broker $b.Uri -Topic 'keep/me' -Payload 'kept' -Retain -QoS 1
         $b | Stop-MqttBroker -Confirm:$false
-        Test-Path -LiteralPath $store | Should -BeTrue
         $again = Start-MqttBroker -Port 0 -Name 'wired-store' -PersistencePath $store -Durability None
         try {
+            $again.PersistencePath | Should -Be $store
             $again.PersistenceRecovery.RetainedMessages | Should -Be 1
-            $kept = @(Get-MqttRetainedMessage -EmbeddedBroker $again -Topic 'keep/#')
-            $kept.Count | Should -Be 1
-            $kept[0].PayloadText | Should -Be 'kept'
+            @(Get-MqttRetainedMessage -EmbeddedBroker $again -Topic 'keep/#').Count | Should -Be 1
         }
         finally {
             $again | Stop-MqttBroker -Confirm:$false
         }
+        { Start-MqttBroker -Port 0 -Name 'wired-nostore' -Durability Batched -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PersistencePathRequired,MqttPS.Commands.StartMqttBrokerCommand'
     }
 
     It 'authenticates against a mosquitto_passwd file and -Credential users, and applies the ACL' {
@@ -370,7 +388,8 @@ Describe 'Publish-MqttMessage' {
 
     It 'publishes CSV rows by their Topic, Payload, QoS and Retain columns, all of them text' {
         # Every CSV column is a string: QoS "1" converts to 1, Retain "true"/"False" must read as yes/no
-        # (the binder alone refuses strings for a switch).
+        # (the binder alone refuses strings for a switch). The last row is QoS 1: its PUBACK means the broker has
+        # handled the QoS 0 row before it, so reading the store right after is not a race.
         @"
 Topic,Payload,QoS,Retain
 pester/csv/a,alpha,1,true
@@ -448,7 +467,7 @@ Describe 'Register-MqttSubscription (streaming)' {
     AfterAll { Disconnect-Mqtt -Name 'subscriber' -Confirm:$false }
 
     It 'stops after -Count messages and unsubscribes' {
-        $m = Register-MqttSubscription -Topic 'pester/stream/#' -Count 3
+        $m = Register-MqttSubscription -Topic 'pester/stream/#' -Count 3 -TimeoutSeconds 15
         @($m).Count | Should -Be 3
         ($m.Topic | Sort-Object) | Should -Be @('pester/stream/one', 'pester/stream/three', 'pester/stream/two')
         Get-MqttSubscription | Should -BeNullOrEmpty
@@ -463,7 +482,7 @@ Describe 'Register-MqttSubscription (streaming)' {
     }
 
     It 'unsubscribes when Select-Object -First stops the pipeline' {
-        $m = Register-MqttSubscription -Topic 'pester/stream/#' | Select-Object -First 2
+        $m = Register-MqttSubscription -Topic 'pester/stream/#' -TimeoutSeconds 15 | Select-Object -First 2
         @($m).Count | Should -Be 2
         Get-MqttSubscription | Should -BeNullOrEmpty
         (Get-MqttBrokerClient -BrokerName 'pester' -ClientId 'pester-sub').Subscriptions | Should -BeNullOrEmpty

@@ -44,7 +44,7 @@ namespace MqttPS.Core.Shell
         public int? SecureWebSocketPort { get; set; }
 
         /// <summary>User name to password, held in memory only; merged over <see cref="PasswordFilePath"/>'s users.</summary>
-        public IList<KeyValuePair<string, string>> Users { get; private set; } = new List<KeyValuePair<string, string>>();
+        public IList<KeyValuePair<string, string>> Users { get; } = new List<KeyValuePair<string, string>>();
 
         /// <summary>A mosquitto_passwd file of users allowed to connect.</summary>
         public string PasswordFilePath { get; set; }
@@ -105,16 +105,6 @@ namespace MqttPS.Core.Shell
                 throw new MqttShellException("NoWayIn", ShellErrorCategory.InvalidArgument,
                     "-AllowAnonymous:$false without -Credential, -Users or -PasswordFile would refuse every client; give users or allow anonymous access.", null);
             RequireDistinctPorts();
-        }
-
-        /// <summary>A copy without passwords (user names kept), for the broker object a user can print.</summary>
-        public MqttBrokerSettings WithoutSecrets()
-        {
-            var copy = (MqttBrokerSettings)MemberwiseClone();
-            copy.CertificatePassword = null;
-            copy.Users = new List<KeyValuePair<string, string>>();
-            foreach (var user in Users) copy.Users.Add(new KeyValuePair<string, string>(user.Key, null));
-            return copy;
         }
 
         /// <summary>The listeners these settings ask for, main TCP listener first (the order the broker binds them).</summary>

@@ -25,15 +25,16 @@ namespace MqttPS.Core.Shell
         {
             Name = name;
             Broker = broker;
-            // The object is printed and piped around in the session: it must not carry passwords.
-            Settings = settings.WithoutSecrets();
+            Settings = settings;
             _listenerKinds = BrokerOptionsFactory.ListenerKinds(broker.Options);
             broker.EventRaised += OnEvent;
         }
 
         public string Name { get; }
         public MqttBroker Broker { get; }
-        public MqttBrokerSettings Settings { get; }
+        /// <summary>Not public: it holds the user table's passwords and the certificate password, and PowerShell shows
+        /// (Format-List, ConvertTo-Json, Export-Clixml) every public property of an output object.</summary>
+        internal MqttBrokerSettings Settings { get; }
         public bool IsRunning => Broker.IsRunning;
         public string State => Broker.IsRunning ? "Running" : "Stopped";
         public int Port => Broker.Port;
