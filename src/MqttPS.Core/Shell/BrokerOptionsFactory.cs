@@ -28,9 +28,12 @@ namespace MqttPS.Core.Shell
                 Port = settings.Port,
                 MaxConnections = settings.MaxConnections,
                 SysInterval = TimeSpan.FromSeconds(settings.SysIntervalSeconds),
-                AllowAnonymous = settings.AllowAnonymous ?? !settings.HasUsers,
+                AllowAnonymous = settings.AllowAnonymous ?? !(settings.HasUsers || settings.UseCertificateIdentityAsUsername),
             };
-            if (settings.HasUsers) options.Authenticator = new MqttPasswordFileAuthenticator(LoadUsers(settings), options.AllowAnonymous);
+            // With identities from certificates and no users, the table is empty but still needed: otherwise a client on
+            // a listener without certificates could claim any user name and get that user's ACL rules.
+            if (settings.HasUsers || settings.UseCertificateIdentityAsUsername)
+                options.Authenticator = new MqttPasswordFileAuthenticator(LoadUsers(settings), options.AllowAnonymous);
             if (settings.AclPath != null) options.Authorizer = new MqttAclAuthorizer(LoadAcl(settings.AclPath));
             if (settings.PersistencePath != null)
             {
@@ -64,6 +67,7 @@ namespace MqttPS.Core.Shell
                 Certificate = certificate,
                 RequireClientCertificate = settings.RequireClientCertificate,
                 ClientCaFile = settings.ClientCaPath,
+                UseIdentityAsUsername = settings.UseCertificateIdentityAsUsername,
             };
 
         /// <summary>The password file's users, with -Credential/-Users entries added (in memory; the file is not changed).</summary>

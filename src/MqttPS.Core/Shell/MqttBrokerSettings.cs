@@ -37,6 +37,10 @@ namespace MqttPS.Core.Shell
         /// <summary>PEM (or DER) file of the CAs trusted for client certificates.</summary>
         public string ClientCaPath { get; set; }
 
+        /// <summary>The client certificate's Common Name becomes the client's user name (mosquitto's
+        /// use_identity_as_username); needs <see cref="RequireClientCertificate"/>. Such clients need no password.</summary>
+        public bool UseCertificateIdentityAsUsername { get; set; }
+
         /// <summary>Port of a plain WebSocket listener (ws://host:port/mqtt); null = none.</summary>
         public int? WebSocketPort { get; set; }
 
@@ -96,14 +100,17 @@ namespace MqttPS.Core.Shell
                     throw new MqttShellException("CertificateRequired", ShellErrorCategory.InvalidArgument,
                         needsCertificate + " configures a TLS listener, which needs a server certificate: give -CertificatePath or -Certificate.", needsCertificate);
             }
+            if (UseCertificateIdentityAsUsername && !RequireClientCertificate)
+                throw new MqttShellException("ClientCertificateRequired", ShellErrorCategory.InvalidArgument,
+                    "-UseCertificateIdentityAsUsername takes the user name from the client certificate, so it needs -RequireClientCertificate.", null);
             if (Durability.HasValue && PersistencePath == null)
                 throw new MqttShellException("PersistencePathRequired", ShellErrorCategory.InvalidArgument,
                     "-Durability says how stored messages are flushed, and needs -PersistencePath (without it the broker stores nothing).", Durability.Value);
             if (SysIntervalSeconds < 0)
                 throw new MqttShellException("InvalidSysInterval", ShellErrorCategory.InvalidArgument, "-SysIntervalSeconds " + SysIntervalSeconds + " is negative (0 turns $SYS topics off).", SysIntervalSeconds);
-            if (AllowAnonymous == false && !HasUsers)
+            if (AllowAnonymous == false && !HasUsers && !UseCertificateIdentityAsUsername)
                 throw new MqttShellException("NoWayIn", ShellErrorCategory.InvalidArgument,
-                    "-AllowAnonymous:$false without -Credential, -Users or -PasswordFile would refuse every client; give users or allow anonymous access.", null);
+                    "-AllowAnonymous:$false without -Credential, -Users, -PasswordFile or -UseCertificateIdentityAsUsername would refuse every client; give users or allow anonymous access.", null);
             RequireDistinctPorts();
         }
 

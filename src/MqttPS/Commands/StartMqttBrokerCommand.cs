@@ -57,6 +57,9 @@ namespace MqttPS.Commands
         public string ClientCaPath { get; set; }
 
         [Parameter]
+        public SwitchParameter UseCertificateIdentityAsUsername { get; set; }
+
+        [Parameter]
         [ValidateRange(0, 65535)]
         public int WebSocketPort { get; set; }
 
@@ -119,6 +122,7 @@ namespace MqttPS.Commands
                 TlsPort = Bound(nameof(TlsPort)) ? TlsPort : (int?)null,
                 RequireClientCertificate = RequireClientCertificate.IsPresent,
                 ClientCaPath = ProviderPath(ClientCaPath),
+                UseCertificateIdentityAsUsername = UseCertificateIdentityAsUsername.IsPresent,
                 WebSocketPort = Bound(nameof(WebSocketPort)) ? WebSocketPort : (int?)null,
                 SecureWebSocketPort = Bound(nameof(SecureWebSocketPort)) ? SecureWebSocketPort : (int?)null,
                 PasswordFilePath = ProviderPath(PasswordFile),

@@ -106,6 +106,42 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
+        public void The_certificate_identity_becomes_the_user_name_the_acl_sees()
+        {
+            var acl = Path.Combine(_pki.Directory, "identity-acl-" + Guid.NewGuid().ToString("N"));
+            File.WriteAllLines(acl, new[] { "user alice", "topic readwrite alice/#" });
+            var broker = _session.StartBroker(new MqttBrokerSettings
+            {
+                Port = 0, Name = "identity", CertificatePath = _pki.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, TlsPort = 0,
+                RequireClientCertificate = true, ClientCaPath = _pki.CaCertificate, UseCertificateIdentityAsUsername = true,
+                AllowAnonymous = false, AclPath = acl,
+            }, _host);
+
+            var alice = Connect(broker.TlsUri, "cert-alice", _pki.CaCertificate, _pki.ClientPfx);   // no user name, no password
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (broker.GetClients("cert-alice").Count == 0 && DateTime.UtcNow < deadline) System.Threading.Thread.Sleep(20);
+            Assert.Equal("alice", broker.GetClients("cert-alice").Single().Username);
+            var done = new List<PublishCompletion>();
+            var window = new PublishWindow(alice.PublishAsync, 5, TimeSpan.FromSeconds(10));
+            foreach (var topic in new[] { "alice/ok", "bob/no" }) window.Submit(new MqttMessage(topic, "x", MqttQualityOfService.AtLeastOnce), topic, _host, null, done);
+            window.Flush(_host, null, done);
+            Assert.True(done[0].Succeeded, done[0].Error?.Message);
+            Assert.Equal("PublishRejected", done[1].Error.ErrorId);
+            // On the plain listener nobody is anonymous, and claiming the certificate's name does not make one alice.
+            Assert.Equal(ShellErrorCategory.PermissionDenied,
+                Assert.Throws<MqttShellException>(() => _session.Connect(new MqttConnectionSettings { Broker = broker.Uri, ClientId = "plain" }, _host)).Category);
+            Assert.Equal(ShellErrorCategory.AuthenticationError, Assert.Throws<MqttShellException>(() =>
+                _session.Connect(new MqttConnectionSettings { Broker = broker.Uri, ClientId = "impostor", Username = "alice", Password = "guess" }, _host)).Category);
+
+            var e = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings
+            {
+                Port = 0, Name = "identity2", CertificatePath = _pki.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, TlsPort = 0,
+                UseCertificateIdentityAsUsername = true,
+            }, _host));
+            Assert.Equal("ClientCertificateRequired", e.ErrorId);
+        }
+
+        [Fact]
         public void A_certificate_object_serves_tls()
         {
             var certificate = X509CertificateLoader.LoadPkcs12FromFile(_pki.ServerPfx, ProductionTestPki.PfxPassword);
