@@ -196,7 +196,7 @@ namespace MqttPS.Core.Broker
                 }
                 PacketsReceived++;
                 _broker.Counters.AddMessageReceived();
-                List<MqttSession> congested = null;
+                List<object> congested = null;
                 try
                 {
                     if (packet is ConnectPacket connect)
@@ -504,10 +504,36 @@ namespace MqttPS.Core.Broker
             Send(ack);
         }
 
-        private int RemoveOwnSession(List<MqttSession> sessions)
+        private int RemoveOwnSession(List<object> congested)
         {
-            sessions.Remove(Session);
-            return sessions.Count;
+            congested.Remove(Session);
+            congested.Remove(this);
+            return congested.Count;
+        }
+
+        // ---------------------------------------------------------------- QoS 0 congestion (see CongestionTracker)
+
+        private bool _sendStalled;
+        private TaskCompletionSource<bool> _relief;
+
+        /// <summary>Queued bytes above which publishers feeding this connection are held back.</summary>
+        private long CongestionBytes => Math.Max(64 * 1024, _broker.Options.MaxPendingBytesPerConnection / 4);
+
+        /// <summary>Completes when the socket queue is down to half the congestion mark (or the connection ends).</summary>
+        internal Task WaitForReliefAsync()
+        {
+            lock (_sendLock)
+            {
+                if (_pendingBytes <= CongestionBytes / 2 || _closeAfterFlush) return Task.CompletedTask;
+                if (_relief == null) _relief = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _relief.Task;
+            }
+        }
+
+        /// <summary>The client did not catch up in time: stop holding publishers back for it until it does.</summary>
+        internal void MarkStalled()
+        {
+            lock (_sendLock) if (_pendingBytes > CongestionBytes / 2) _sendStalled = true;
         }
 
         private void HandleDisconnect(DisconnectPacket p)
@@ -572,8 +598,13 @@ namespace MqttPS.Core.Broker
                 }
                 item = new OutgoingPacket { Encoded = encoded, PacketId = packetId, Dup = dup, Size = encoded.Bytes.Length };
             }
-            if (delivery.QoS == MqttQualityOfService.AtMostOnce && Volatile.Read(ref _pendingBytes) > _broker.Options.MaxPendingBytesPerConnection)
-                return 1;
+            if (delivery.QoS == MqttQualityOfService.AtMostOnce)
+            {
+                var pending = Volatile.Read(ref _pendingBytes);
+                if (pending > _broker.Options.MaxPendingBytesPerConnection) return 1;
+                // Falling behind on QoS 0: hold the publishers back a little rather than drop (CongestionTracker).
+                if (pending > CongestionBytes && !_sendStalled) CongestionTracker.Note(this);
+            }
             return Enqueue(item) ? 0 : 3;
         }
 
@@ -728,7 +759,7 @@ namespace MqttPS.Core.Broker
                         await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
                         _broker.Counters.AddBytesSent(length);
                     }
-                    TaskCompletionSource<bool> drained = null;
+                    TaskCompletionSource<bool> drained = null, relief = null;
                     lock (_sendLock)
                     {
                         if (_pending.Count == 0)
@@ -743,8 +774,15 @@ namespace MqttPS.Core.Broker
                             drained = _drained;
                             _drained = null;
                         }
+                        if (_pendingBytes <= CongestionBytes / 2)
+                        {
+                            _sendStalled = false;
+                            relief = _relief;
+                            _relief = null;
+                        }
                     }
                     drained?.TrySetResult(true);
+                    relief?.TrySetResult(true);
                 }
                 // Everything before the close is on the wire: FIN after it, so the peer reads our last packet
                 // (a DISCONNECT or a CONNACK refusal) rather than a reset.
@@ -765,8 +803,10 @@ namespace MqttPS.Core.Broker
             {
                 if (buffer != null) MqttBufferPool.Shared.Return(buffer);
                 TaskCompletionSource<bool> drained;
-                lock (_sendLock) { drained = _drained; _drained = null; }
+                TaskCompletionSource<bool> relief;
+                lock (_sendLock) { drained = _drained; _drained = null; relief = _relief; _relief = null; }
                 drained?.TrySetResult(true);
+                relief?.TrySetResult(true);
             }
         }
 
