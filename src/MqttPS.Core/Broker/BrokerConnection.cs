@@ -48,6 +48,8 @@ namespace MqttPS.Core.Broker
         private TaskCompletionSource<bool> _wakeWriter;
         private bool _closeAfterFlush;
         private bool _flushScheduled;
+        private bool _streaming;
+        private const int StreamingReadSize = 32 * 1024;
         private TaskCompletionSource<bool> _drained;
 
         private int _closing;
@@ -142,8 +144,11 @@ namespace MqttPS.Core.Broker
                     var ready = await _stream.ReadAsync(EmptyBuffer, 0, 0, ct).ConfigureAwait(false);
                     if (ready < 0) return;
                 }
-                var segment = _decoder.GetReceiveBuffer(4096);
+                // Small reads for ordinary clients (their buffer stays small); a client whose last read filled the
+                // buffer is streaming, and gets bigger reads (fewer reads and flushes per message).
+                var segment = _decoder.GetReceiveBuffer(_streaming ? StreamingReadSize : 4096);
                 var n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count, ct).ConfigureAwait(false);
+                _streaming = n == segment.Count;
                 if (n <= 0)
                 {
                     if (_closeReason == null) _closeReason = "connection closed by the client";
