@@ -33,6 +33,8 @@ namespace MqttPS
                     }
                 case bool flag:
                     return new SwitchParameter(flag);
+                case null:
+                    return new SwitchParameter(false); // an empty property of a piped object
                 default:
                     return inputData;
             }

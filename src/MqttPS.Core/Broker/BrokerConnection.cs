@@ -48,6 +48,8 @@ namespace MqttPS.Core.Broker
         private TaskCompletionSource<bool> _wakeWriter;
         private bool _closeAfterFlush;
         private bool _flushScheduled;
+        private bool _streaming;
+        private const int StreamingReadSize = 32 * 1024;
         private TaskCompletionSource<bool> _drained;
 
         private int _closing;
@@ -142,8 +144,11 @@ namespace MqttPS.Core.Broker
                     var ready = await _stream.ReadAsync(EmptyBuffer, 0, 0, ct).ConfigureAwait(false);
                     if (ready < 0) return;
                 }
-                var segment = _decoder.GetReceiveBuffer(4096);
+                // Small reads for ordinary clients (their buffer stays small); a client whose last read filled the
+                // buffer is streaming, and gets bigger reads (fewer reads and flushes per message).
+                var segment = _decoder.GetReceiveBuffer(_streaming ? StreamingReadSize : 4096);
                 var n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count, ct).ConfigureAwait(false);
+                _streaming = n == segment.Count;
                 if (n <= 0)
                 {
                     if (_closeReason == null) _closeReason = "connection closed by the client";
@@ -196,7 +201,7 @@ namespace MqttPS.Core.Broker
                 }
                 PacketsReceived++;
                 _broker.Counters.AddMessageReceived();
-                List<MqttSession> congested = null;
+                List<object> congested = null;
                 try
                 {
                     if (packet is ConnectPacket connect)
@@ -511,10 +516,36 @@ namespace MqttPS.Core.Broker
             Send(ack);
         }
 
-        private int RemoveOwnSession(List<MqttSession> sessions)
+        private int RemoveOwnSession(List<object> congested)
         {
-            sessions.Remove(Session);
-            return sessions.Count;
+            congested.Remove(Session);
+            congested.Remove(this);
+            return congested.Count;
+        }
+
+        // ---------------------------------------------------------------- QoS 0 congestion (see CongestionTracker)
+
+        private bool _sendStalled;
+        private TaskCompletionSource<bool> _relief;
+
+        /// <summary>Queued bytes above which publishers feeding this connection are held back.</summary>
+        private long CongestionBytes => Math.Max(64 * 1024, _broker.Options.MaxPendingBytesPerConnection / 4);
+
+        /// <summary>Completes when the socket queue is down to half the congestion mark (or the connection ends).</summary>
+        internal Task WaitForReliefAsync()
+        {
+            lock (_sendLock)
+            {
+                if (_pendingBytes <= CongestionBytes / 2 || _closeAfterFlush) return Task.CompletedTask;
+                if (_relief == null) _relief = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _relief.Task;
+            }
+        }
+
+        /// <summary>The client did not catch up in time: stop holding publishers back for it until it does.</summary>
+        internal void MarkStalled()
+        {
+            lock (_sendLock) if (_pendingBytes > CongestionBytes / 2) _sendStalled = true;
         }
 
         private void HandleDisconnect(DisconnectPacket p)
@@ -618,8 +649,13 @@ namespace MqttPS.Core.Broker
                 }
                 item = new OutgoingPacket { Encoded = encoded, PacketId = packetId, Dup = dup, Size = encoded.Bytes.Length };
             }
-            if (delivery.QoS == MqttQualityOfService.AtMostOnce && Volatile.Read(ref _pendingBytes) > _broker.Options.MaxPendingBytesPerConnection)
-                return 1;
+            if (delivery.QoS == MqttQualityOfService.AtMostOnce)
+            {
+                var pending = Volatile.Read(ref _pendingBytes);
+                if (pending > _broker.Options.MaxPendingBytesPerConnection) return 1;
+                // Falling behind on QoS 0: hold the publishers back a little rather than drop (CongestionTracker).
+                if (pending > CongestionBytes && !_sendStalled) CongestionTracker.Note(this);
+            }
             return Enqueue(item) ? 0 : 3;
         }
 
@@ -774,7 +810,7 @@ namespace MqttPS.Core.Broker
                         await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
                         _broker.Counters.AddBytesSent(length);
                     }
-                    TaskCompletionSource<bool> drained = null;
+                    TaskCompletionSource<bool> drained = null, relief = null;
                     lock (_sendLock)
                     {
                         if (_pending.Count == 0)
@@ -789,8 +825,15 @@ namespace MqttPS.Core.Broker
                             drained = _drained;
                             _drained = null;
                         }
+                        if (_pendingBytes <= CongestionBytes / 2)
+                        {
+                            _sendStalled = false;
+                            relief = _relief;
+                            _relief = null;
+                        }
                     }
                     drained?.TrySetResult(true);
+                    relief?.TrySetResult(true);
                 }
                 // Everything before the close is on the wire: FIN after it, so the peer reads our last packet
                 // (a DISCONNECT or a CONNACK refusal) rather than a reset.
@@ -811,8 +854,10 @@ namespace MqttPS.Core.Broker
             {
                 if (buffer != null) MqttBufferPool.Shared.Return(buffer);
                 TaskCompletionSource<bool> drained;
-                lock (_sendLock) { drained = _drained; _drained = null; }
+                TaskCompletionSource<bool> relief;
+                lock (_sendLock) { drained = _drained; _drained = null; relief = _relief; _relief = null; }
                 drained?.TrySetResult(true);
+                relief?.TrySetResult(true);
             }
         }
 

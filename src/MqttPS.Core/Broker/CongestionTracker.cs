@@ -17,7 +17,7 @@ namespace MqttPS.Core.Broker
         public const int MaxWaitMilliseconds = 1000;
 
         [System.ThreadStatic] private static bool _collecting;
-        [System.ThreadStatic] private static List<MqttSession> _congested;
+        [System.ThreadStatic] private static List<object> _congested;
 
         public static int HighWatermark(MqttBrokerOptions o) => o.MaxQueuedMessagesPerSession > 0 ? System.Math.Max(1, o.MaxQueuedMessagesPerSession / 2) : int.MaxValue;
         public static int LowWatermark(MqttBrokerOptions o) => o.MaxQueuedMessagesPerSession > 0 ? o.MaxQueuedMessagesPerSession / 4 : int.MaxValue;
@@ -25,8 +25,8 @@ namespace MqttPS.Core.Broker
         /// <summary>Starts collecting congestion for the packet the current thread is handling.</summary>
         public static void Begin() => _collecting = true;
 
-        /// <summary>Stops collecting; the congested sessions, or null.</summary>
-        public static List<MqttSession> End()
+        /// <summary>Stops collecting; the congested sessions and connections, or null.</summary>
+        public static List<object> End()
         {
             _collecting = false;
             var result = _congested;
@@ -35,23 +35,36 @@ namespace MqttPS.Core.Broker
         }
 
         /// <summary>Called under the session's lock when its queue passes the high watermark.</summary>
-        public static void Note(MqttSession session)
+        public static void Note(MqttSession session) => NoteObject(session);
+
+        /// <summary>A subscriber connection whose socket queue (QoS 0 traffic) passed its congestion mark.</summary>
+        public static void Note(BrokerConnection connection) => NoteObject(connection);
+
+        private static void NoteObject(object congested)
         {
             if (!_collecting) return;
-            var list = _congested ?? (_congested = new List<MqttSession>(2));
-            if (!list.Contains(session)) list.Add(session);
+            var list = _congested ?? (_congested = new List<object>(2));
+            if (!list.Contains(congested)) list.Add(congested);
         }
 
-        public static async Task WaitAsync(List<MqttSession> sessions, MqttBrokerOptions options)
+        public static async Task WaitAsync(List<object> congested, MqttBrokerOptions options)
         {
             var low = LowWatermark(options);
-            var waits = new List<Task>(sessions.Count);
-            foreach (var s in sessions) lock (s) waits.Add(s.WaitForDrainAsync(low));
+            var waits = new List<Task>(congested.Count);
+            foreach (var c in congested)
+            {
+                if (c is MqttSession s) { lock (s) waits.Add(s.WaitForDrainAsync(low)); }
+                else waits.Add(((BrokerConnection)c).WaitForReliefAsync());
+            }
             var all = Task.WhenAll(waits);
             if (all.IsCompleted) return;
             var finished = await Task.WhenAny(all, Task.Delay(MaxWaitMilliseconds)).ConfigureAwait(false);
             if (finished == all) return;
-            foreach (var s in sessions) lock (s) if (s.Queue.Count > low) s.Stalled = true;
+            foreach (var c in congested)
+            {
+                if (c is MqttSession s) { lock (s) if (s.Queue.Count > low) s.Stalled = true; }
+                else ((BrokerConnection)c).MarkStalled();
+            }
         }
     }
 }

@@ -125,6 +125,10 @@ namespace MqttPS.Core.Broker
             {
                 foreach (var l in _listeners) { try { await l.StopAsync().ConfigureAwait(false); } catch (Exception) { } }
                 lock (_listeners) _listeners.Clear();
+                // Not running, so Dispose would skip it: close the store opened above (writer thread, file handles).
+                _ownedPersistence?.Dispose();
+                _ownedPersistence = null;
+                Persistence = null;
                 throw;
             }
             StartedAt = DateTimeOffset.Now;
@@ -386,6 +390,8 @@ namespace MqttPS.Core.Broker
             {
                 if (!c.IsConnected || c.IsClosing) continue;
                 var session = c.Session;
+                // IsConnected is set before AttachSession returns (which already sent the CONNACK): still attaching.
+                if (session == null) continue;
                 var info = new MqttBrokerClientInfo
                 {
                     ClientId = c.ClientId,

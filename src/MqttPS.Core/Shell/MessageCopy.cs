@@ -26,11 +26,13 @@ namespace MqttPS.Core.Shell
         }
 
         /// <summary>The message as a subscriber asked to see it; <paramref name="convertJson"/> turns parsed JSON
-        /// into the caller's object model (PSCustomObject in the cmdlets).</summary>
+        /// into the caller's object model (PSCustomObject in the cmdlets). Always a copy, also for
+        /// <see cref="PayloadFormat.Auto"/>: pipelines change the objects they get ($_.Topic = ... to re-publish),
+        /// and the received instance is shared by every subscription on the connection that matches it.</summary>
         public static MqttMessage WithPayloadFormat(MqttMessage source, PayloadFormat format, System.Func<object, object> convertJson = null)
         {
-            if (format == PayloadFormat.Auto) return source;
             var copy = Clone(source);
+            if (format == PayloadFormat.Auto) return copy;
             var view = PayloadDecoder.Decode(source, format);
             copy.Payload = format == PayloadFormat.Json && convertJson != null ? convertJson(view) : view;
             return copy;

@@ -1,12 +1,16 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MqttPS.Core.Broker.Persistence;
 
 namespace MqttPS.Core.Shell
 {
     /// <summary>Everything Start-MqttBroker takes, as plain values.</summary>
     public sealed class MqttBrokerSettings
     {
+        public const int DefaultTlsPort = 8883;
+
         public string Name { get; set; }
         public int Port { get; set; } = 1883;
 
@@ -14,20 +18,56 @@ namespace MqttPS.Core.Shell
         /// reachable from the network by accident (mosquitto 2 makes the same choice).</summary>
         public string BindAddress { get; set; } = "127.0.0.1";
 
+        /// <summary>Server certificate for the TLS (and secure WebSocket) listeners: a PFX file, or a PEM file whose
+        /// key is in <see cref="CertificateKeyPath"/> (or in the same file).</summary>
         public string CertificatePath { get; set; }
         public string CertificateKeyPath { get; set; }
         public string CertificatePassword { get; set; }
-        public int TlsPort { get; set; } = 8883;
 
-        /// <summary>User name to password; empty means no authentication table.</summary>
+        /// <summary>A server certificate with its private key given as an object (instead of <see cref="CertificatePath"/>).</summary>
+        public X509Certificate2 Certificate { get; set; }
+
+        /// <summary>Port of the TLS listener; null = <see cref="DefaultTlsPort"/>. There is a TLS listener exactly when a
+        /// certificate is given.</summary>
+        public int? TlsPort { get; set; }
+
+        /// <summary>TLS listeners refuse clients without a certificate trusted by <see cref="ClientCaPath"/> (or the system store).</summary>
+        public bool RequireClientCertificate { get; set; }
+
+        /// <summary>PEM (or DER) file of the CAs trusted for client certificates.</summary>
+        public string ClientCaPath { get; set; }
+
+        /// <summary>The client certificate's Common Name becomes the client's user name (mosquitto's
+        /// use_identity_as_username); needs <see cref="RequireClientCertificate"/>. Such clients need no password.</summary>
+        public bool UseCertificateIdentityAsUsername { get; set; }
+
+        /// <summary>Port of a plain WebSocket listener (ws://host:port/mqtt); null = none.</summary>
+        public int? WebSocketPort { get; set; }
+
+        /// <summary>Port of a secure WebSocket listener (wss://host:port/mqtt, needs a certificate); null = none.</summary>
+        public int? SecureWebSocketPort { get; set; }
+
+        /// <summary>User name to password, held in memory only; merged over <see cref="PasswordFilePath"/>'s users.</summary>
         public IList<KeyValuePair<string, string>> Users { get; } = new List<KeyValuePair<string, string>>();
 
-        /// <summary>Null: anonymous clients are allowed exactly when there is no users table.</summary>
+        /// <summary>A mosquitto_passwd file of users allowed to connect.</summary>
+        public string PasswordFilePath { get; set; }
+
+        /// <summary>Null: anonymous clients are allowed exactly when there are no users (table or password file).</summary>
         public bool? AllowAnonymous { get; set; }
 
         public string AclPath { get; set; }
         public string PersistencePath { get; set; }
+        /// <summary>With <see cref="PersistencePath"/>: when a stored message may be acknowledged; null = PerMessage.</summary>
+        public PersistenceDurability? Durability { get; set; }
+
+        /// <summary>Seconds between updates of the retained $SYS/broker/... topics; 0 = no $SYS topics.</summary>
+        public int SysIntervalSeconds { get; set; }
+
         public int MaxConnections { get; set; }
+
+        public bool HasCertificate => Certificate != null || CertificatePath != null;
+        public bool HasUsers => Users.Count > 0 || PasswordFilePath != null;
 
         public IPAddress ParseBindAddress()
         {
@@ -38,16 +78,71 @@ namespace MqttPS.Core.Shell
                 "-BindAddress '" + BindAddress + "' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::).", BindAddress);
         }
 
+        /// <summary>Checks what can be checked without touching files: ranges, combinations, port clashes.</summary>
         public void Validate()
         {
-            if (Port < 0 || Port > 65535)
-                throw new MqttShellException("InvalidPort", ShellErrorCategory.InvalidArgument, "-Port " + Port + " is not a TCP port (0 picks a free one).", Port);
+            RequirePort(Port, "Port");
+            if (TlsPort.HasValue) RequirePort(TlsPort.Value, "TlsPort");
+            if (WebSocketPort.HasValue) RequirePort(WebSocketPort.Value, "WebSocketPort");
+            if (SecureWebSocketPort.HasValue) RequirePort(SecureWebSocketPort.Value, "SecureWebSocketPort");
             ParseBindAddress();
+            if (CertificatePath != null && Certificate != null)
+                throw new MqttShellException("CertificateConflict", ShellErrorCategory.InvalidArgument,
+                    "Give the server certificate either as a file (-CertificatePath) or as an object (-Certificate), not both.", null);
             if (CertificatePath != null && !System.IO.File.Exists(CertificatePath))
                 throw new MqttShellException("CertificateNotFound", ShellErrorCategory.ObjectNotFound, "The certificate file '" + CertificatePath + "' does not exist.", CertificatePath);
-            if (AllowAnonymous == false && Users.Count == 0)
+            if (!HasCertificate)
+            {
+                var needsCertificate = TlsPort.HasValue ? "-TlsPort" : SecureWebSocketPort.HasValue ? "-SecureWebSocketPort"
+                    : RequireClientCertificate ? "-RequireClientCertificate" : ClientCaPath != null ? "-ClientCaPath"
+                    : CertificateKeyPath != null ? "-CertificateKeyPath" : null;
+                if (needsCertificate != null)
+                    throw new MqttShellException("CertificateRequired", ShellErrorCategory.InvalidArgument,
+                        needsCertificate + " configures a TLS listener, which needs a server certificate: give -CertificatePath or -Certificate.", needsCertificate);
+            }
+            if (UseCertificateIdentityAsUsername && !RequireClientCertificate)
+                throw new MqttShellException("ClientCertificateRequired", ShellErrorCategory.InvalidArgument,
+                    "-UseCertificateIdentityAsUsername takes the user name from the client certificate, so it needs -RequireClientCertificate.", null);
+            if (Durability.HasValue && PersistencePath == null)
+                throw new MqttShellException("PersistencePathRequired", ShellErrorCategory.InvalidArgument,
+                    "-Durability says how stored messages are flushed, and needs -PersistencePath (without it the broker stores nothing).", Durability.Value);
+            if (SysIntervalSeconds < 0)
+                throw new MqttShellException("InvalidSysInterval", ShellErrorCategory.InvalidArgument, "-SysIntervalSeconds " + SysIntervalSeconds + " is negative (0 turns $SYS topics off).", SysIntervalSeconds);
+            if (AllowAnonymous == false && !HasUsers && !UseCertificateIdentityAsUsername)
                 throw new MqttShellException("NoWayIn", ShellErrorCategory.InvalidArgument,
-                    "-AllowAnonymous:$false without -Credential or -Users would refuse every client; give users or allow anonymous access.", null);
+                    "-AllowAnonymous:$false without -Credential, -Users, -PasswordFile or -UseCertificateIdentityAsUsername would refuse every client; give users or allow anonymous access.", null);
+            RequireDistinctPorts();
+        }
+
+        /// <summary>The listeners these settings ask for, main TCP listener first (the order the broker binds them).</summary>
+        public IList<KeyValuePair<string, int>> RequestedPorts()
+        {
+            var ports = new List<KeyValuePair<string, int>> { new KeyValuePair<string, int>("Port", Port) };
+            if (HasCertificate) ports.Add(new KeyValuePair<string, int>("TlsPort", TlsPort ?? DefaultTlsPort));
+            if (WebSocketPort.HasValue) ports.Add(new KeyValuePair<string, int>("WebSocketPort", WebSocketPort.Value));
+            if (SecureWebSocketPort.HasValue) ports.Add(new KeyValuePair<string, int>("SecureWebSocketPort", SecureWebSocketPort.Value));
+            return ports;
+        }
+
+        // Two of our listeners on one port would both bind (the listeners set SO_REUSEADDR, SO_REUSEPORT on Linux) and
+        // split the clients between them, so a clash is refused here.
+        private void RequireDistinctPorts()
+        {
+            var seen = new Dictionary<int, string>();
+            foreach (var p in RequestedPorts())
+            {
+                if (p.Value == 0) continue;
+                if (seen.TryGetValue(p.Value, out var other))
+                    throw new MqttShellException("PortConflict", ShellErrorCategory.InvalidArgument,
+                        "-" + other + " and -" + p.Key + " both ask for port " + p.Value + "; each listener needs its own port.", p.Value);
+                seen.Add(p.Value, p.Key);
+            }
+        }
+
+        private static void RequirePort(int port, string parameter)
+        {
+            if (port < 0 || port > 65535)
+                throw new MqttShellException("InvalidPort", ShellErrorCategory.InvalidArgument, "-" + parameter + " " + port + " is not a TCP port (0 picks a free one).", port);
         }
     }
 }

@@ -52,7 +52,9 @@ namespace MqttPS.Core.Shell
         public string[] Subscriptions { get { lock (_gate) return _filterUsers.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray(); } }
 
         public IMqttShellClient Client { get; }
-        public MqttConnectionSettings Settings { get; }
+        /// <summary>Not public: it holds the password, and PowerShell shows (Format-List, ConvertTo-Json,
+        /// Export-Clixml) every public property of an output object.</summary>
+        internal MqttConnectionSettings Settings { get; }
 
         /// <summary>
         /// Opens a connection: validates the settings, creates the client and connects, waiting on the pipeline

@@ -5,6 +5,7 @@ using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using MqttPS.Core.Broker;
+using MqttPS.Core.Broker.Persistence;
 using MqttPS.Core.Messages;
 
 namespace MqttPS.Core.Shell
@@ -16,34 +17,65 @@ namespace MqttPS.Core.Shell
     public sealed class MqttEmbeddedBroker : IDisposable
     {
         private readonly List<Action<MqttBrokerEvent>> _listeners = new List<Action<MqttBrokerEvent>>();
+        private readonly IReadOnlyList<MqttListenerOptions> _listenerKinds;
+        private MqttRecoveryReport _recovery;
+        private PersistenceDirectoryLock _directoryLock;
 
         private MqttEmbeddedBroker(string name, MqttBroker broker, MqttBrokerSettings settings)
         {
             Name = name;
             Broker = broker;
             Settings = settings;
+            _listenerKinds = BrokerOptionsFactory.ListenerKinds(broker.Options);
             broker.EventRaised += OnEvent;
         }
 
         public string Name { get; }
         public MqttBroker Broker { get; }
-        public MqttBrokerSettings Settings { get; }
+        /// <summary>Not public: it holds the user table's passwords and the certificate password, and PowerShell shows
+        /// (Format-List, ConvertTo-Json, Export-Clixml) every public property of an output object.</summary>
+        internal MqttBrokerSettings Settings { get; }
         public bool IsRunning => Broker.IsRunning;
         public string State => Broker.IsRunning ? "Running" : "Stopped";
         public int Port => Broker.Port;
-        public IReadOnlyList<IPEndPoint> Endpoints => Broker.Endpoints;
 
-        /// <summary>An address clients on this machine can use, e.g. "mqtt://127.0.0.1:1883".</summary>
-        public string Uri
+        /// <summary>Every listener (plain TCP first, then TLS, WebSocket, secure WebSocket as configured) with a URI
+        /// clients on this machine can use; empty once stopped.</summary>
+        public IReadOnlyList<MqttBrokerEndpoint> Endpoints
         {
             get
             {
-                var e = Broker.Endpoints.FirstOrDefault();
-                if (e == null) return null;
-                var host = e.Address.Equals(IPAddress.Any) ? "127.0.0.1" : e.Address.Equals(IPAddress.IPv6Any) ? "[::1]" :
-                    e.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + e.Address + "]" : e.Address.ToString();
-                return "mqtt://" + host + ":" + e.Port;
+                var bound = Broker.Endpoints;
+                var result = new List<MqttBrokerEndpoint>(bound.Count);
+                // The broker binds the main listener, then the additional ones in order, so positions match.
+                for (var i = 0; i < bound.Count && i < _listenerKinds.Count; i++)
+                    result.Add(new MqttBrokerEndpoint(_listenerKinds[i].Kind, bound[i], _listenerKinds[i].Path));
+                return result;
             }
+        }
+
+        /// <summary>An address clients on this machine can use for the plain TCP listener, e.g. "mqtt://127.0.0.1:1883".</summary>
+        public string Uri => UriOf(MqttListenerKind.Tcp);
+
+        /// <summary>The TLS listener's address ("mqtts://127.0.0.1:8883"), or null without a certificate.</summary>
+        public string TlsUri => UriOf(MqttListenerKind.Tls);
+
+        /// <summary>The WebSocket listener's address ("ws://127.0.0.1:8080/mqtt"), or null.</summary>
+        public string WebSocketUri => UriOf(MqttListenerKind.WebSocket);
+
+        /// <summary>The secure WebSocket listener's address ("wss://127.0.0.1:8443/mqtt"), or null.</summary>
+        public string SecureWebSocketUri => UriOf(MqttListenerKind.SecureWebSocket);
+
+        /// <summary>The persistence directory, or null when the broker keeps its state in memory only.</summary>
+        public string PersistencePath => Broker.Options.PersistencePath;
+
+        /// <summary>What the broker found in <see cref="PersistencePath"/> when it started (null without persistence).</summary>
+        public MqttRecoveryReport PersistenceRecovery => _recovery;
+
+        private string UriOf(MqttListenerKind kind)
+        {
+            foreach (var e in Endpoints) if (e.Kind == kind) return e.Uri;
+            return null;
         }
 
         public DateTimeOffset StartedAt => Broker.StartedAt;
@@ -55,44 +87,17 @@ namespace MqttPS.Core.Shell
         /// <summary>Builds and starts the broker, waiting on the pipeline thread.</summary>
         public static MqttEmbeddedBroker Start(string name, MqttBrokerSettings settings, IShellHost host)
         {
-            settings.Validate();
-            if (settings.PersistencePath != null)
-            {
-                // MqttBrokerOptions.PersistencePath exists, but the broker does not read it yet (the persistence
-                // store is being integrated): refuse rather than let the user believe state survives a restart.
-                throw new MqttShellException("PersistenceNotAvailable", ShellErrorCategory.NotSpecified,
-                    "-PersistencePath is not available yet: this build of the broker keeps sessions and retained messages in memory only.", settings.PersistencePath);
-            }
-            var options = new MqttBrokerOptions
-            {
-                Name = name,
-                BindAddress = settings.ParseBindAddress(),
-                Port = settings.Port,
-                PersistencePath = settings.PersistencePath,
-                MaxConnections = settings.MaxConnections,
-                AllowAnonymous = settings.AllowAnonymous ?? settings.Users.Count == 0,
-            };
-            if (settings.Users.Count > 0) options.Authenticator = new UserTableAuthenticator(settings.Users, options.AllowAnonymous);
-            if (settings.AclPath != null) options.Authorizer = AclFileAuthorizer.Load(settings.AclPath);
-            if (settings.CertificatePath != null)
-            {
-                options.AdditionalListeners.Add(new MqttListenerOptions
-                {
-                    Kind = MqttListenerKind.Tls,
-                    BindAddress = options.BindAddress,
-                    Port = settings.TlsPort,
-                    CertificatePath = settings.CertificatePath,
-                    CertificateKeyPath = settings.CertificateKeyPath,
-                    CertificatePassword = settings.CertificatePassword,
-                });
-            }
-            if (options.Port != 0) EnsurePortFree(options.BindAddress, options.Port, name);
-            var broker = new MqttBroker(options);
-            var embedded = new MqttEmbeddedBroker(name, broker, settings);
+            var options = BrokerOptionsFactory.Create(name, settings);
+            foreach (var listener in BrokerOptionsFactory.ListenerKinds(options))
+                if (listener.Port != 0) EnsurePortFree(listener.BindAddress, listener.Port, name);
+            var directoryLock = options.PersistencePath == null ? null : PersistenceDirectoryLock.Acquire(options.PersistencePath, name);
+            MqttBroker broker;
+            try { broker = new MqttBroker(options); }
+            catch { directoryLock?.Dispose(); throw; }
+            var embedded = new MqttEmbeddedBroker(name, broker, settings) { _directoryLock = directoryLock };
             try
             {
                 PipelineWait.Wait(broker.StartAsync(host.Stopping), host, null, TimeSpan.FromSeconds(30), "the broker '" + name + "' to start");
-                return embedded;
             }
             catch (Exception e)
             {
@@ -100,9 +105,24 @@ namespace MqttPS.Core.Shell
                 if (e is OperationCanceledException || e is MqttShellException) throw;
                 var category = e is System.Net.Sockets.SocketException se && se.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse
                     ? ShellErrorCategory.ResourceUnavailable : ShellErrorClassifier.CategoryOf(e);
+                var ports = string.Join(", ", settings.RequestedPorts().Select(p => p.Key + " " + p.Value));
                 throw new MqttShellException("BrokerStartFailed", category,
-                    "Could not start the broker '" + name + "' on " + settings.BindAddress + ":" + settings.Port + ": " + e.Message, name, e);
+                    "Could not start the broker '" + name + "' on " + settings.BindAddress + " (" + ports + "): " + e.Message, name, e);
             }
+            embedded._recovery = broker.PersistenceRecovery;
+            host.WriteVerbose("Broker '" + name + "' listening on " + string.Join(", ", embedded.Endpoints) + ".");
+            ReportRecovery(embedded, host);
+            return embedded;
+        }
+
+        private static void ReportRecovery(MqttEmbeddedBroker broker, IShellHost host)
+        {
+            var report = broker._recovery;
+            if (report == null) return;
+            host.WriteVerbose("Broker '" + broker.Name + "' " + report + " (" + report.Directory + ").");
+            // A damaged store was repaired up to its last good record: the user should know something was lost.
+            foreach (var problem in report.Problems)
+                host.WriteWarning("Broker '" + broker.Name + "': the persistence store in '" + broker.PersistencePath + "' was damaged and recovered up to its last good record: " + problem);
         }
 
         /// <summary>
@@ -186,9 +206,11 @@ namespace MqttPS.Core.Shell
         {
             Broker.EventRaised -= OnEvent;
             Broker.Dispose();
+            // After the broker: its store is closed (Stop) or abandoned (Dispose) before another may open it.
+            _directoryLock?.Dispose();
         }
 
-        public override string ToString() => Name + " (" + (Uri ?? State) + ")";
+        public override string ToString() => Name + " (" + (IsRunning ? string.Join(", ", Endpoints) : State) + ")";
 
         private sealed class Unlisten : IDisposable
         {

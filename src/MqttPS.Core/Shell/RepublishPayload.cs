@@ -29,12 +29,16 @@ namespace MqttPS.Core.Shell
                 case byte[] replacedBytes:
                     return replacedBytes;
                 case string text:
-                    return text == (message.PayloadText ?? LenientUtf8.GetString(bytes)) ? (object)bytes : text;
+                    if (text == (message.PayloadText ?? LenientUtf8.GetString(bytes))) return bytes;
+                    // -AsJson on the JSON string "on" shows on: unchanged, that is still the original bytes.
+                    if (message.PayloadText != null && JsonParser.TryParse(message.PayloadText, out var json, out _) && json is string original && original == text)
+                        return bytes;
+                    return text;
             }
             var plain = toPlain == null ? view : toPlain(view);
             if (plain == null || plain is string || plain is byte[]) return plain ?? bytes;
-            var original = message.PayloadText;
-            if (original != null && JsonParser.TryParse(original, out var parsed, out _) &&
+            var originalText = message.PayloadText;
+            if (originalText != null && JsonParser.TryParse(originalText, out var parsed, out _) &&
                 CompactJsonWriter.Write(parsed) == CompactJsonWriter.Write(plain))
                 return bytes;
             return plain;

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using MqttPS.Core.Broker;
+using MqttPS.Core.Broker.Persistence;
 using MqttPS.Core.Shell;
 
 namespace MqttPS.Commands
@@ -41,8 +42,30 @@ namespace MqttPS.Commands
         public System.Security.SecureString CertificatePassword { get; set; }
 
         [Parameter]
+        [ValidateNotNull]
+        public System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate { get; set; }
+
+        [Parameter]
         [ValidateRange(0, 65535)]
-        public int TlsPort { get; set; } = 8883;
+        public int TlsPort { get; set; } = MqttBrokerSettings.DefaultTlsPort;
+
+        [Parameter]
+        public SwitchParameter RequireClientCertificate { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ClientCaPath { get; set; }
+
+        [Parameter]
+        public SwitchParameter UseCertificateIdentityAsUsername { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 65535)]
+        public int WebSocketPort { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 65535)]
+        public int SecureWebSocketPort { get; set; }
 
         // No [Credential] here: its transformation prompts for one credential and would mangle an array.
         [Parameter]
@@ -54,6 +77,10 @@ namespace MqttPS.Commands
         public Hashtable Users { get; set; }
 
         [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string PasswordFile { get; set; }
+
+        [Parameter]
         public SwitchParameter AllowAnonymous { get; set; }
 
         [Parameter]
@@ -63,6 +90,13 @@ namespace MqttPS.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string PersistencePath { get; set; }
+
+        [Parameter]
+        public PersistenceDurability Durability { get; set; } = PersistenceDurability.PerMessage;
+
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int SysIntervalSeconds { get; set; }
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
@@ -81,13 +115,22 @@ namespace MqttPS.Commands
                 Name = Name,
                 Port = Port,
                 BindAddress = BindAddress,
-                CertificatePath = CertificatePath == null ? null : GetUnresolvedProviderPathFromPSPath(CertificatePath),
-                CertificateKeyPath = CertificateKeyPath == null ? null : GetUnresolvedProviderPathFromPSPath(CertificateKeyPath),
+                CertificatePath = ProviderPath(CertificatePath),
+                CertificateKeyPath = ProviderPath(CertificateKeyPath),
                 CertificatePassword = PSConvert.ToPlainText(CertificatePassword),
-                TlsPort = TlsPort,
-                AllowAnonymous = MyInvocation.BoundParameters.ContainsKey(nameof(AllowAnonymous)) ? AllowAnonymous.IsPresent : (bool?)null,
-                AclPath = AclPath == null ? null : GetUnresolvedProviderPathFromPSPath(AclPath),
-                PersistencePath = PersistencePath == null ? null : GetUnresolvedProviderPathFromPSPath(PersistencePath),
+                Certificate = Certificate,
+                TlsPort = Bound(nameof(TlsPort)) ? TlsPort : (int?)null,
+                RequireClientCertificate = RequireClientCertificate.IsPresent,
+                ClientCaPath = ProviderPath(ClientCaPath),
+                UseCertificateIdentityAsUsername = UseCertificateIdentityAsUsername.IsPresent,
+                WebSocketPort = Bound(nameof(WebSocketPort)) ? WebSocketPort : (int?)null,
+                SecureWebSocketPort = Bound(nameof(SecureWebSocketPort)) ? SecureWebSocketPort : (int?)null,
+                PasswordFilePath = ProviderPath(PasswordFile),
+                AllowAnonymous = Bound(nameof(AllowAnonymous)) ? AllowAnonymous.IsPresent : (bool?)null,
+                AclPath = ProviderPath(AclPath),
+                PersistencePath = ProviderPath(PersistencePath),
+                Durability = Bound(nameof(Durability)) ? Durability : (PersistenceDurability?)null,
+                SysIntervalSeconds = SysIntervalSeconds,
                 MaxConnections = MaxConnections,
             };
             if (Credential != null)
@@ -111,11 +154,15 @@ namespace MqttPS.Commands
 
             // Foreground: not registered in the session; it lives exactly as long as this command.
             _foreground = Require(() => MqttEmbeddedBroker.Start(settings.Name ?? "foreground", settings, this), Name, "BrokerStartFailed");
-            WriteVerbose("Broker '" + _foreground.Name + "' listening on " + _foreground.Uri + "; press Ctrl+C to stop it.");
+            WriteVerbose("Broker '" + _foreground.Name + "' runs in the foreground; press Ctrl+C to stop it.");
             var kinds = EventKind;
             BrokerEventStream.Run(_foreground, this, kinds == null ? (System.Func<MqttBrokerEvent, bool>)null : e => System.Array.IndexOf(kinds, e.Kind) >= 0, WriteObject);
             if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
         }
+
+        private bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+
+        private string ProviderPath(string path) => path == null ? null : GetUnresolvedProviderPathFromPSPath(path);
 
         protected override void CleanUp()
         {

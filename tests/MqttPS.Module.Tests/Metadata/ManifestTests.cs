@@ -50,10 +50,13 @@ namespace MqttPS.Module.Tests.Metadata
             var files = Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/')).OrderBy(f => f, StringComparer.Ordinal);
             Assert.Equal(new[]
             {
-                "MqttPS.Core.dll", "MqttPS.dll", "MqttPS.format.ps1xml", "MqttPS.psd1",
+                "MqttPS.Core.dll", "MqttPS.dll", "MqttPS.dll-Help.xml", "MqttPS.format.ps1xml", "MqttPS.psd1", "about_MqttPS.help.txt",
                 "en-US/MqttPS.dll-Help.xml", "en-US/about_MqttPS.help.txt",
             }, files);
             Assert.Equal(File.ReadAllText(Path.Combine(CmdletSurface.RepositoryRoot, "MqttPS.psd1")), File.ReadAllText(Path.Combine(dir, "MqttPS.psd1")));
+            // The culture-neutral copies (for Windows PowerShell 5.1 on non-English systems) are the en-US files.
+            Assert.Equal(File.ReadAllText(Path.Combine(dir, "en-US", "MqttPS.dll-Help.xml")), File.ReadAllText(Path.Combine(dir, "MqttPS.dll-Help.xml")));
+            Assert.Equal(File.ReadAllText(Path.Combine(dir, "en-US", "about_MqttPS.help.txt")), File.ReadAllText(Path.Combine(dir, "about_MqttPS.help.txt")));
         }
     }
 }

@@ -223,7 +223,8 @@ namespace MqttPS.Module.Tests.Shell
             var c = _session.Connect(new MqttConnectionSettings { Broker = other.Uri, ClientId = "stranded" }, _host);
             _session.StopBroker(other, _host);
             var deadline = DateTime.UtcNow.AddSeconds(5);
-            while (c.IsConnected && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            // IsConnected turns false a moment before the client reports the connection closed ("Lost: ...").
+            while (!c.State.StartsWith("Lost", StringComparison.Ordinal) && DateTime.UtcNow < deadline) Thread.Sleep(20);
             Assert.StartsWith("Lost", c.State);
             var done = PublishAll(c, new[] { new MqttMessage("after/stop", "x", MqttQualityOfService.AtLeastOnce) }, _host);
             Assert.Equal(ShellErrorCategory.ConnectionError, done.Single().Error.Category);
@@ -231,10 +232,26 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
-        public void Persistence_is_refused_while_the_broker_cannot_honour_it()
+        public void Retained_messages_survive_a_restart_with_PersistencePath()
         {
-            var e = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "persist", PersistencePath = Path.GetTempPath() }, _host));
-            Assert.Equal("PersistenceNotAvailable", e.ErrorId);
+            var directory = Path.Combine(Path.GetTempPath(), "mqttps-persist-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                var first = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "persist1", PersistencePath = directory }, _host);
+                var c = _session.Connect(new MqttConnectionSettings { Broker = first.Uri, ClientId = "persist-pub" }, _host);
+                var done = PublishAll(c, new[] { new MqttMessage("plant/state", "running", MqttQualityOfService.AtLeastOnce, retain: true) }, _host);
+                Assert.True(done.Single().Succeeded);
+                _session.Disconnect(c, _host);
+                _session.StopBroker(first, _host);
+
+                var second = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "persist2", PersistencePath = directory }, _host);
+                Assert.Equal(new[] { "plant/state=running" }, second.ListRetained(new[] { "#" }).Select(m => m.Topic + "=" + m.PayloadText));
+                _session.StopBroker(second, _host);
+            }
+            finally
+            {
+                try { Directory.Delete(directory, true); } catch (IOException) { }
+            }
         }
 
         [Fact]

@@ -63,5 +63,32 @@ namespace MqttPS.Module.Tests.Shell
             var view = MessageCopy.WithPayloadFormat(received, PayloadFormat.String);
             Assert.Same(bytes, RepublishPayload.Resolve(view, ToPlain));
         }
+
+        [Fact]
+        public void A_pipeline_changing_its_message_object_does_not_change_what_other_subscriptions_get()
+        {
+            var received = new MqttMessage("plant/boiler", "{\"state\":\"ok\"}");
+            foreach (var format in new[] { PayloadFormat.Auto, PayloadFormat.String, PayloadFormat.Json, PayloadFormat.Bytes })
+            {
+                var view = MessageCopy.WithPayloadFormat(received, format, v => v);
+                Assert.NotSame(received, view);
+                view.Topic = "site1/plant/boiler";
+            }
+            Assert.Equal("plant/boiler", received.Topic);
+        }
+
+        [Fact]
+        public void A_JSON_string_or_number_seen_with_AsJson_keeps_its_bytes_unless_changed()
+        {
+            var quoted = Encoding.UTF8.GetBytes("\"on\"");
+            var view = MessageCopy.WithPayloadFormat(new MqttMessage("t", quoted), PayloadFormat.Json);
+            Assert.Equal("on", view.Payload);
+            Assert.Same(quoted, RepublishPayload.Resolve(view, ToPlain));
+            view.Payload = "off";
+            Assert.Equal("off", RepublishPayload.Resolve(view, ToPlain));
+
+            var number = Encoding.UTF8.GetBytes("42");
+            Assert.Same(number, RepublishPayload.Resolve(MessageCopy.WithPayloadFormat(new MqttMessage("t", number), PayloadFormat.Json), ToPlain));
+        }
     }
 }

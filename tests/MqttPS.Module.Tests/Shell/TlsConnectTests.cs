@@ -79,5 +79,29 @@ namespace MqttPS.Module.Tests.Shell
                 }
             }
         }
+
+        [Fact]
+        public async Task Start_MqttBroker_with_a_certificate_listens_for_TLS_on_TlsPort()
+        {
+            var pki = await TestCertificates.GetAsync();
+            var session = new MqttShellSession(new MqttClientAdapterFactory());
+            var host = new RecordingHost();
+            try
+            {
+                var tlsPort = FreePort.Next();
+                var broker = session.StartBroker(new MqttBrokerSettings
+                {
+                    Port = 0, Name = "tls", CertificatePath = pki.ServerCert, CertificateKeyPath = pki.ServerKey, TlsPort = tlsPort,
+                }, host);
+                var secure = session.Connect(new MqttConnectionSettings { Broker = "mqtts://localhost:" + tlsPort, CaFile = pki.CaCert }, host);
+                Assert.True(secure.IsConnected);
+                var plain = session.Connect(new MqttConnectionSettings { Broker = broker.Uri }, host);
+                Assert.True(plain.IsConnected);
+            }
+            finally
+            {
+                session.CloseAll(host);
+            }
+        }
     }
 }

@@ -95,21 +95,6 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
-        public void User_table_accepts_only_the_right_password_and_anonymous_only_when_allowed()
-        {
-            var users = new[] { new KeyValuePair<string, string>("alice", "s3cret") };
-            var strict = new UserTableAuthenticator(users, allowAnonymous: false);
-            var lenient = new UserTableAuthenticator(users, allowAnonymous: true);
-            ConnectReasonCode Auth(UserTableAuthenticator a, string user, string password) =>
-                a.AuthenticateAsync(new MqttConnectContext { Username = user, Password = password == null ? null : Encoding.UTF8.GetBytes(password) }).Result;
-            Assert.Equal(ConnectReasonCode.Success, Auth(strict, "alice", "s3cret"));
-            Assert.Equal(ConnectReasonCode.BadUserNameOrPassword, Auth(strict, "alice", "s3cre"));
-            Assert.Equal(ConnectReasonCode.BadUserNameOrPassword, Auth(strict, "bob", "s3cret"));
-            Assert.Equal(ConnectReasonCode.NotAuthorized, Auth(strict, null, null));
-            Assert.Equal(ConnectReasonCode.Success, Auth(lenient, null, null));
-        }
-
-        [Fact]
         public void Connection_settings_become_client_options()
         {
             var o = MqttClientAdapterFactory.ToOptions(new MqttConnectionSettings

@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography.X509Certificates;
+using MqttPS.Core.Broker;
+using MqttPS.Core.Broker.Listeners;
+using MqttPS.Core.Broker.Persistence;
+using MqttPS.Core.Broker.Security;
+
+namespace MqttPS.Core.Shell
+{
+    /// <summary>
+    /// Turns Start-MqttBroker's settings into the engine's <see cref="MqttBrokerOptions"/>. Everything the operator
+    /// names by file (certificate, client CA, password file, ACL file, persistence directory) is loaded or checked
+    /// here, before anything listens, so a mistake becomes one error that names the file (and, for the password and
+    /// ACL files, the line).
+    /// </summary>
+    public static class BrokerOptionsFactory
+    {
+        public static MqttBrokerOptions Create(string name, MqttBrokerSettings settings)
+        {
+            settings.Validate();
+            var bind = settings.ParseBindAddress();
+            var options = new MqttBrokerOptions
+            {
+                Name = name,
+                BindAddress = bind,
+                Port = settings.Port,
+                MaxConnections = settings.MaxConnections,
+                SysInterval = TimeSpan.FromSeconds(settings.SysIntervalSeconds),
+                AllowAnonymous = settings.AllowAnonymous ?? !(settings.HasUsers || settings.UseCertificateIdentityAsUsername),
+            };
+            // With identities from certificates and no users, the table is empty but still needed: otherwise a client on
+            // a listener without certificates could claim any user name and get that user's ACL rules.
+            if (settings.HasUsers || settings.UseCertificateIdentityAsUsername)
+                options.Authenticator = new MqttPasswordFileAuthenticator(LoadUsers(settings), options.AllowAnonymous);
+            if (settings.AclPath != null) options.Authorizer = new MqttAclAuthorizer(LoadAcl(settings.AclPath));
+            if (settings.PersistencePath != null)
+            {
+                PreparePersistenceDirectory(settings.PersistencePath);
+                options.PersistencePath = settings.PersistencePath;
+                options.PersistenceDurability = settings.Durability ?? PersistenceDurability.PerMessage;
+            }
+            if (settings.HasCertificate)
+            {
+                var certificate = LoadServerCertificate(settings);
+                if (settings.ClientCaPath != null) CheckClientCa(settings.ClientCaPath, certificate);
+                options.AdditionalListeners.Add(SecureListener(MqttListenerKind.Tls, bind, settings.TlsPort ?? MqttBrokerSettings.DefaultTlsPort, certificate, settings));
+            }
+            if (settings.WebSocketPort.HasValue)
+                options.AdditionalListeners.Add(new MqttListenerOptions { Kind = MqttListenerKind.WebSocket, BindAddress = bind, Port = settings.WebSocketPort.Value });
+            if (settings.SecureWebSocketPort.HasValue)
+            {
+                var tls = options.AdditionalListeners.Find(l => l.Kind == MqttListenerKind.Tls);
+                options.AdditionalListeners.Add(SecureListener(MqttListenerKind.SecureWebSocket, bind, settings.SecureWebSocketPort.Value, tls.Certificate, settings));
+            }
+            return options;
+        }
+
+        private static MqttListenerOptions SecureListener(MqttListenerKind kind, System.Net.IPAddress bind, int port, X509Certificate2 certificate, MqttBrokerSettings settings) =>
+            new MqttListenerOptions
+            {
+                Kind = kind,
+                BindAddress = bind,
+                Port = port,
+                // Loaded once here; both secure listeners serve the same object.
+                Certificate = certificate,
+                RequireClientCertificate = settings.RequireClientCertificate,
+                ClientCaFile = settings.ClientCaPath,
+                UseIdentityAsUsername = settings.UseCertificateIdentityAsUsername,
+            };
+
+        /// <summary>The password file's users, with -Credential/-Users entries added (in memory; the file is not changed).</summary>
+        public static PasswordFile LoadUsers(MqttBrokerSettings settings)
+        {
+            var passwords = settings.PasswordFilePath == null ? new PasswordFile()
+                : LoadFile(settings.PasswordFilePath, "password file", "PasswordFile", p => PasswordFile.Load(p));
+            foreach (var user in settings.Users)
+            {
+                try
+                {
+                    passwords.SetPassword(user.Key, user.Value ?? string.Empty);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new MqttShellException("InvalidUser", ShellErrorCategory.InvalidArgument,
+                        "The user name '" + user.Key + "' cannot be used: " + e.Message.Split(new[] { Environment.NewLine, " (Parameter" }, StringSplitOptions.None)[0] + ".", user.Key, e);
+                }
+            }
+            return passwords;
+        }
+
+        public static AclFile LoadAcl(string path) => LoadFile(path, "ACL file", "AclFile", p => AclFile.Load(p));
+
+        private static T LoadFile<T>(string path, string what, string idPart, Func<string, T> load)
+        {
+            if (!File.Exists(path))
+                throw new MqttShellException(idPart + "NotFound", ShellErrorCategory.ObjectNotFound, "The " + what + " '" + path + "' does not exist.", path);
+            try
+            {
+                return load(path);
+            }
+            catch (FormatException e)
+            {
+                // The parsers say "<path> line N: problem".
+                throw new MqttShellException("Invalid" + idPart, ShellErrorCategory.InvalidData, "The " + what + " is not valid: " + e.Message, path, e);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new MqttShellException(idPart + "Unreadable", ShellErrorCategory.OpenError, "Could not read the " + what + " '" + path + "': " + e.Message, path, e);
+            }
+        }
+
+        private static X509Certificate2 LoadServerCertificate(MqttBrokerSettings settings)
+        {
+            var source = settings.CertificatePath ?? settings.Certificate.Subject;
+            try
+            {
+                return new MqttTlsHandshaker(new MqttTlsServerOptions
+                {
+                    Certificate = settings.Certificate,
+                    CertificatePath = settings.CertificatePath,
+                    CertificateKeyPath = settings.CertificateKeyPath,
+                    CertificatePassword = settings.CertificatePassword,
+                }).ServerCertificate;
+            }
+            catch (FileNotFoundException e)
+            {
+                throw new MqttShellException("CertificateNotFound", ShellErrorCategory.ObjectNotFound, "Could not load the server certificate: " + e.Message + ".", e.FileName ?? source, e);
+            }
+            catch (Exception e) when (!(e is MqttShellException))
+            {
+                throw new MqttShellException("InvalidCertificate", ShellErrorCategory.InvalidData,
+                    "Could not load the server certificate '" + source + "': " + e.Message.TrimEnd('.') + ".", source, e);
+            }
+        }
+
+        private static void CheckClientCa(string path, X509Certificate2 serverCertificate)
+        {
+            if (!File.Exists(path))
+                throw new MqttShellException("ClientCaNotFound", ShellErrorCategory.ObjectNotFound, "The client CA file '" + path + "' does not exist.", path);
+            try
+            {
+                // The handshaker reads the CA bundle the way the listener will.
+                new MqttTlsHandshaker(new MqttTlsServerOptions { Certificate = serverCertificate, ClientCaFile = path });
+            }
+            catch (Exception e)
+            {
+                throw new MqttShellException("InvalidClientCa", ShellErrorCategory.InvalidData, "Could not read the client CA file '" + path + "': " + e.Message.TrimEnd('.') + ".", path, e);
+            }
+        }
+
+        private static void PreparePersistenceDirectory(string path)
+        {
+            if (File.Exists(path))
+                throw new MqttShellException("InvalidPersistencePath", ShellErrorCategory.InvalidArgument,
+                    "-PersistencePath '" + path + "' is a file; it must be a directory (it is created when missing).", path);
+            try
+            {
+                Directory.CreateDirectory(path);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is NotSupportedException || e is ArgumentException)
+            {
+                throw new MqttShellException("InvalidPersistencePath", ShellErrorCategory.OpenError, "Could not create the persistence directory '" + path + "': " + e.Message, path, e);
+            }
+        }
+
+        /// <summary>What each listener of <paramref name="options"/> is, in the order the broker binds them.</summary>
+        public static IReadOnlyList<MqttListenerOptions> ListenerKinds(MqttBrokerOptions options)
+        {
+            var result = new List<MqttListenerOptions> { new MqttListenerOptions { Kind = MqttListenerKind.Tcp, BindAddress = options.BindAddress, Port = options.Port } };
+            result.AddRange(options.AdditionalListeners);
+            return result;
+        }
+    }
+}
