@@ -60,18 +60,18 @@ namespace MqttPS.Core.Tests.Infrastructure
         private async Task GenerateAsync()
         {
             await OpenSsl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", Path.Combine(Directory, "ca.key"), "-out", CaCert, "-days", "2", "-subj", "/CN=MqttPS Test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign").ConfigureAwait(false);
             await OpenSsl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", Path.Combine(Directory, "other-ca.key"), "-out", OtherCaCert, "-days", "2", "-subj", "/CN=Untrusted CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign").ConfigureAwait(false);
             const string clientExtensions = "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n";
-            await IssueAsync("server", "/CN=localhost", "ca", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
-            await IssueAsync("client", "/CN=mqttps-test-client", "ca", clientExtensions);
-            await IssueAsync("alice", "/CN=alice/O=MqttPS Lab", "ca", clientExtensions);
-            await IssueAsync("mallory", "/CN=mallory", "other-ca", clientExtensions);
+            await IssueAsync("server", "/CN=localhost", "ca", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n").ConfigureAwait(false);
+            await IssueAsync("client", "/CN=mqttps-test-client", "ca", clientExtensions).ConfigureAwait(false);
+            await IssueAsync("alice", "/CN=alice/O=MqttPS Lab", "ca", clientExtensions).ConfigureAwait(false);
+            await IssueAsync("mallory", "/CN=mallory", "other-ca", clientExtensions).ConfigureAwait(false);
             foreach (var name in new[] { "server", "client", "alice", "mallory" })
                 await OpenSsl("pkcs12", "-export", "-in", Path.Combine(Directory, name + ".crt"), "-inkey", Path.Combine(Directory, name + ".key"),
-                    "-out", Path.Combine(Directory, name + ".pfx"), "-passout", "pass:" + PfxPassword);
-            await OpenSsl("pkcs8", "-topk8", "-in", ClientKey, "-out", ClientEncryptedKey, "-v2", "aes-256-cbc", "-passout", "pass:" + PfxPassword);
+                    "-out", Path.Combine(Directory, name + ".pfx"), "-passout", "pass:" + PfxPassword).ConfigureAwait(false);
+            await OpenSsl("pkcs8", "-topk8", "-in", ClientKey, "-out", ClientEncryptedKey, "-v2", "aes-256-cbc", "-passout", "pass:" + PfxPassword).ConfigureAwait(false);
             File.WriteAllText(ClientCombinedPem, File.ReadAllText(ClientCert) + File.ReadAllText(ClientKey));
         }
 
@@ -81,8 +81,8 @@ namespace MqttPS.Core.Tests.Infrastructure
             var csr = Path.Combine(Directory, name + ".csr");
             var ext = Path.Combine(Directory, name + ".ext");
             File.WriteAllText(ext, extensions);
-            await OpenSsl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", subject);
-            await OpenSsl("x509", "-req", "-in", csr, "-CA", Path.Combine(Directory, ca + ".crt"), "-CAkey", Path.Combine(Directory, ca + ".key"), "-CAcreateserial", "-out", Path.Combine(Directory, name + ".crt"), "-days", "2", "-extfile", ext);
+            await OpenSsl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", subject).ConfigureAwait(false);
+            await OpenSsl("x509", "-req", "-in", csr, "-CA", Path.Combine(Directory, ca + ".crt"), "-CAkey", Path.Combine(Directory, ca + ".key"), "-CAcreateserial", "-out", Path.Combine(Directory, name + ".crt"), "-days", "2", "-extfile", ext).ConfigureAwait(false);
         }
 
         private static async Task OpenSsl(params string[] arguments)
