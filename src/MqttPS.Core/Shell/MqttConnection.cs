@@ -197,10 +197,15 @@ namespace MqttPS.Core.Shell
         public Task<MqttPublishOutcome> PublishAsync(MqttMessage message, CancellationToken cancellationToken)
         {
             EnsureOpen();
-            var task = Client.PublishAsync(message, cancellationToken);
-            task.ContinueWith(t => { if (t.Status == TaskStatus.RanToCompletion && t.Result.Succeeded) Interlocked.Increment(ref _messagesSent); },
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            return task;
+            return CountSent(Client.PublishAsync(message, cancellationToken));
+        }
+
+        // Counted before the caller sees the outcome, so MessagesSent is exact as soon as a publish has completed.
+        private async Task<MqttPublishOutcome> CountSent(Task<MqttPublishOutcome> publish)
+        {
+            var outcome = await publish.ConfigureAwait(false);
+            if (outcome.Succeeded) Interlocked.Increment(ref _messagesSent);
+            return outcome;
         }
 
         /// <summary>Disconnects cleanly (DISCONNECT packet), then releases the client.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Linq;
 using System.Net;
 using System.Threading.Tasks;
@@ -9,9 +10,16 @@ namespace MqttPS.Core.Tests.Broker
     /// <summary>An embedded broker on a free loopback port for one test; stopped on dispose.</summary>
     public sealed class BrokerTestHost : IAsyncDisposable, IDisposable
     {
+        private readonly ConcurrentDictionary<string, int> _disconnects = new ConcurrentDictionary<string, int>();
+
         private BrokerTestHost(MqttBroker broker)
         {
             Broker = broker;
+            broker.EventRaised += (_, e) =>
+            {
+                if (e.Kind == MqttBrokerEventKind.ClientDisconnected && e.ClientId != null)
+                    _disconnects.AddOrUpdate(e.ClientId, 1, (_, n) => n + 1);
+            };
         }
 
         public MqttBroker Broker { get; }
@@ -38,6 +46,14 @@ namespace MqttPS.Core.Tests.Broker
             throw new TimeoutException(count + " subscription(s) to '" + filter + "' did not appear within " + timeoutMs + " ms; clients: "
                 + string.Join("; ", Broker.GetClients().Select(c => c.ClientId + " [" + string.Join(",", c.Subscriptions) + "]")));
         }
+
+        /// <summary>
+        /// Waits until the broker has let go of <paramref name="clientId"/>'s connection <paramref name="times"/> times
+        /// in all. GetClients() stops listing a closing connection before its session is offline, so a test that
+        /// publishes "while the client is offline" must wait for this, or the message still goes to the closing socket.
+        /// </summary>
+        public Task WaitForDisconnectAsync(string clientId, int times = 1, int timeoutMs = 5000) =>
+            WaitUntilAsync(() => _disconnects.TryGetValue(clientId, out var n) && n >= times, clientId + " disconnecting", timeoutMs);
 
         public async Task WaitUntilAsync(Func<bool> condition, string what, int timeoutMs = 5000)
         {

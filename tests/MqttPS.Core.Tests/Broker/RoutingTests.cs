@@ -146,7 +146,7 @@ namespace MqttPS.Core.Tests.Broker
             Action<ConnectPacket> persistent = c => c.Properties.SessionExpiryInterval = 300;
             var (client, _) = await RawMqttClient.ConnectAsync(host.Port, "expiry", cleanStart: false, configure: persistent);
             using (client) await client.SubscribeAsync("exp/#", MqttQualityOfService.AtLeastOnce);
-            await host.WaitUntilAsync(() => host.Broker.GetClients().Count == 0, "disconnect");
+            await host.WaitForDisconnectAsync("expiry");
             await host.Broker.PublishAsync(new MqttMessage("exp/short", "gone", MqttQualityOfService.AtLeastOnce) { MessageExpiryInterval = 1 });
             await host.Broker.PublishAsync(new MqttMessage("exp/long", "kept", MqttQualityOfService.AtLeastOnce) { MessageExpiryInterval = 100 });
             await Task.Delay(2100);

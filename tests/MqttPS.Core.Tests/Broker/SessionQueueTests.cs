@@ -19,7 +19,7 @@ namespace MqttPS.Core.Tests.Broker
             var (client, _) = await RawMqttClient.ConnectAsync(host.Port, "queued", cleanStart: false,
                 configure: c => c.Properties.SessionExpiryInterval = 300);
             using (client) await client.SubscribeAsync("q/t", MqttQualityOfService.AtLeastOnce);
-            await host.WaitUntilAsync(() => host.Broker.GetClients().Count == 0, "disconnect");
+            await host.WaitForDisconnectAsync("queued");
             for (var i = 0; i < 8; i++)
                 await host.Broker.PublishAsync(new MqttMessage("q/t", "m" + i, MqttQualityOfService.AtLeastOnce));
 
@@ -98,7 +98,7 @@ namespace MqttPS.Core.Tests.Broker
                 Assert.False(p.Dup);
                 id = p.PacketId;
             } // dropped without PUBREC
-            await host.WaitUntilAsync(() => host.Broker.GetClients().Count == 0, "disconnect");
+            await host.WaitForDisconnectAsync("dup-client");
             var (again, connAck) = await RawMqttClient.ConnectAsync(host.Port, "dup-client", cleanStart: false, configure: persistent);
             using (again)
             {
