@@ -60,7 +60,21 @@ namespace MqttPS.Core.Tests.Broker
             await Assert.ThrowsAnyAsync<SocketException>(() => second.StartAsync());
             Assert.False(second.IsRunning);
         }
-    
+
+        [Fact]
+        public async Task WebSocket_listener_on_a_port_in_use_fails_start_too()
+        {
+            // The ws/wss/TLS listeners bind through the TCP listener: no SO_REUSEPORT, so no silent port sharing.
+            // Both sides ws: SO_REUSEPORT only lets a second socket in when the first one set it as well.
+            await using var host = await BrokerTestHost.StartAsync(o => o.AdditionalListeners.Add(
+                new MqttListenerOptions { Kind = MqttListenerKind.WebSocket, BindAddress = IPAddress.Loopback, Port = 0 }));
+            var second = new MqttBroker(new MqttBrokerOptions { BindAddress = IPAddress.Loopback, Port = 0 });
+            second.Options.AdditionalListeners.Add(new MqttListenerOptions { Kind = MqttListenerKind.WebSocket, BindAddress = IPAddress.Loopback, Port = host.Broker.Endpoints[1].Port });
+            await Assert.ThrowsAnyAsync<SocketException>(() => second.StartAsync());
+            Assert.False(second.IsRunning);
+            second.Dispose();
+        }
+
         [Fact]
         public async Task Restarted_broker_binds_the_same_port_again_after_closing_connections()
         {

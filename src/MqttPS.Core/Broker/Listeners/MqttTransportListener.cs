@@ -25,9 +25,8 @@ namespace MqttPS.Core.Broker.Listeners
         private readonly string _path;
         private readonly MqttTlsHandshaker _tls;
         private readonly TimeSpan _handshakeTimeout;
-        private Socket _socket;
+        private readonly MqttTcpListener _tcp;
         private CancellationTokenSource _stop;
-        private Task _acceptLoop;
         private long _handshakeFailures;
 
         public MqttTransportListener(MqttListenerKind kind, IPAddress address, int port, MqttTlsServerOptions tls = null, string path = "/mqtt")
@@ -36,6 +35,7 @@ namespace MqttPS.Core.Broker.Listeners
             _kind = kind;
             _address = address ?? IPAddress.Any;
             _port = port;
+            _tcp = new MqttTcpListener(_address, port);
             _path = string.IsNullOrEmpty(path) ? "/mqtt" : path;
             var secure = kind == MqttListenerKind.Tls || kind == MqttListenerKind.SecureWebSocket;
             if (secure)
@@ -68,7 +68,7 @@ namespace MqttPS.Core.Broker.Listeners
         }
 
         public string Name => KindName + " " + (LocalEndPoint?.ToString() ?? _address + ":" + _port);
-        public IPEndPoint LocalEndPoint { get; private set; }
+        public IPEndPoint LocalEndPoint => _tcp.LocalEndPoint;
 
         /// <summary>Connections closed because their TLS or WebSocket handshake failed or timed out.</summary>
         public long HandshakeFailures => Interlocked.Read(ref _handshakeFailures);
@@ -96,48 +96,18 @@ namespace MqttPS.Core.Broker.Listeners
 
         public Task StartAsync(Func<MqttAcceptedConnection, Task> accepted, CancellationToken cancellationToken)
         {
-            var socket = new Socket(_address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                if (_address.AddressFamily == AddressFamily.InterNetworkV6 && _address.Equals(IPAddress.IPv6Any)) socket.DualMode = true;
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                socket.Bind(new IPEndPoint(_address, _port));
-                socket.Listen(1024);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-            _socket = socket;
-            LocalEndPoint = (IPEndPoint)socket.LocalEndPoint;
+            // The socket work (bind, accept loop, stop) is the TCP listener's; this one only upgrades what it accepts.
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _acceptLoop = AcceptLoopAsync(accepted, _stop.Token);
-            return Task.CompletedTask;
+            var token = _stop.Token;
+            return _tcp.StartAsync(raw => UpgradeAsync(raw, accepted, token), cancellationToken);
         }
 
-        private async Task AcceptLoopAsync(Func<MqttAcceptedConnection, Task> accepted, CancellationToken ct)
+        private async Task UpgradeAsync(MqttAcceptedConnection raw, Func<MqttAcceptedConnection, Task> accepted, CancellationToken ct)
         {
-            while (!ct.IsCancellationRequested)
-            {
-                Socket client;
-                try { client = await _socket.AcceptAsync().ConfigureAwait(false); }
-                catch (ObjectDisposedException) { return; }
-                catch (SocketException) when (ct.IsCancellationRequested) { return; }
-                catch (SocketException) { continue; }
-                _ = UpgradeAsync(client, accepted, ct);
-            }
-        }
-
-        private async Task UpgradeAsync(Socket client, Func<MqttAcceptedConnection, Task> accepted, CancellationToken ct)
-        {
-            Stream stream = null;
-            EndPoint remote = null;
+            var stream = raw.Stream;
+            var remote = raw.RemoteEndPoint;
             try
             {
-                client.NoDelay = true;
-                remote = client.RemoteEndPoint;
-                stream = new NetworkStream(client, ownsSocket: true);
                 MqttSecureConnection secure = null;
                 if (_tls != null)
                 {
@@ -162,7 +132,7 @@ namespace MqttPS.Core.Broker.Listeners
                         }
                     }
                 }
-                var connection = new MqttAcceptedConnection(stream, remote, Name, client.Dispose)
+                var connection = new MqttAcceptedConnection(stream, remote, Name, raw.OnClose)
                 {
                     ClientCertificate = secure?.ClientCertificate,
                     CertificateIdentity = secure?.ClientIdentity,
@@ -175,25 +145,21 @@ namespace MqttPS.Core.Broker.Listeners
                 LastHandshakeFailure = e.Message;
                 Interlocked.Increment(ref _handshakeFailures);
                 try { HandshakeFailed?.Invoke(remote, e.Message); } catch (Exception) { /* an observer must not break the listener */ }
-                try { stream?.Dispose(); } catch (Exception) { }
-                client.Dispose();
+                try { stream.Dispose(); } catch (Exception) { }
+                raw.OnClose?.Invoke();
             }
         }
 
         public async Task StopAsync()
         {
             _stop?.Cancel();
-            _socket?.Dispose();
-            if (_acceptLoop != null)
-            {
-                try { await _acceptLoop.ConfigureAwait(false); } catch (Exception) { }
-            }
+            await _tcp.StopAsync().ConfigureAwait(false);
         }
 
         public void Dispose()
         {
             _stop?.Cancel();
-            _socket?.Dispose();
+            _tcp.Dispose();
         }
     }
 }
