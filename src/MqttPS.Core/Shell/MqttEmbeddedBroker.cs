@@ -88,8 +88,6 @@ namespace MqttPS.Core.Shell
         public static MqttEmbeddedBroker Start(string name, MqttBrokerSettings settings, IShellHost host)
         {
             var options = BrokerOptionsFactory.Create(name, settings);
-            foreach (var listener in BrokerOptionsFactory.ListenerKinds(options))
-                if (listener.Port != 0) EnsurePortFree(listener.BindAddress, listener.Port, name);
             var directoryLock = options.PersistencePath == null ? null : PersistenceDirectoryLock.Acquire(options.PersistencePath, name);
             MqttBroker broker;
             try { broker = new MqttBroker(options); }
@@ -123,30 +121,6 @@ namespace MqttPS.Core.Shell
             // A damaged store was repaired up to its last good record: the user should know something was lost.
             foreach (var problem in report.Problems)
                 host.WriteWarning("Broker '" + broker.Name + "': the persistence store in '" + broker.PersistencePath + "' was damaged and recovered up to its last good record: " + problem);
-        }
-
-        /// <summary>
-        /// Fails when something already listens on the port. The broker's listener sets SO_REUSEADDR, which .NET on
-        /// Linux turns into SO_REUSEPORT as well: a second listener would bind without error and take half of the
-        /// clients. So ask the port itself: if a connection to it succeeds, it is taken.
-        /// </summary>
-        private static void EnsurePortFree(IPAddress address, int port, string name)
-        {
-            var target = address.Equals(IPAddress.Any) ? IPAddress.Loopback : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : address;
-            using (var probe = new System.Net.Sockets.Socket(target.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
-            {
-                var connect = probe.BeginConnect(new IPEndPoint(target, port), null, null);
-                var answered = connect.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(1));
-                var taken = false;
-                if (answered)
-                {
-                    try { probe.EndConnect(connect); taken = true; }
-                    catch (System.Net.Sockets.SocketException) { /* refused: nobody listens */ }
-                }
-                if (taken)
-                    throw new MqttShellException("BrokerStartFailed", ShellErrorCategory.ResourceUnavailable,
-                        "Could not start the broker '" + name + "': port " + port + " on " + address + " is already in use by another listener.", port);
-            }
         }
 
         public void Stop(IShellHost host, TimeSpan timeout)
