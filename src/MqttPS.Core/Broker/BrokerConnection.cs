@@ -19,7 +19,7 @@ namespace MqttPS.Core.Broker
     internal sealed partial class BrokerConnection
     {
         private const int MaxBatchBytes = 64 * 1024;
-        private static readonly byte[] EmptyBuffer = new byte[0];
+        private static readonly byte[] EmptyBuffer = Array.Empty<byte>();
 
         /// <summary>Where input is read to be thrown away while a connection closes; shared, its content never matters.</summary>
         private static readonly byte[] DiscardBuffer = new byte[4096];

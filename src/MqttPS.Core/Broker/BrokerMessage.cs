@@ -19,7 +19,7 @@ namespace MqttPS.Core.Broker
         public BrokerMessage(string topic, byte[] payload, MqttQualityOfService qos, bool retain)
         {
             Topic = topic;
-            Payload = payload ?? new byte[0];
+            Payload = payload ?? Array.Empty<byte>();
             QoS = qos;
             Retain = retain;
         }

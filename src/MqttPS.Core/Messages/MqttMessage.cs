@@ -13,7 +13,7 @@ namespace MqttPS.Core.Messages
     public sealed class MqttMessage
     {
         private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
-        private byte[] _payloadBytes = new byte[0];
+        private byte[] _payloadBytes = Array.Empty<byte>();
         private string _payloadText;
         private bool _payloadTextDecoded;
         private object _payload;
@@ -31,7 +31,7 @@ namespace MqttPS.Core.Messages
         }
 
         public MqttMessage(string topic, string payload, MqttQualityOfService qos = MqttQualityOfService.AtMostOnce, bool retain = false)
-            : this(topic, payload == null ? new byte[0] : Encoding.UTF8.GetBytes(payload), qos, retain)
+            : this(topic, payload == null ? Array.Empty<byte>() : Encoding.UTF8.GetBytes(payload), qos, retain)
         {
         }
 
@@ -43,7 +43,7 @@ namespace MqttPS.Core.Messages
             get => _payloadBytes;
             set
             {
-                _payloadBytes = value ?? new byte[0];
+                _payloadBytes = value ?? Array.Empty<byte>();
                 _payloadText = null;
                 _payloadTextDecoded = false;
                 _payload = null;

@@ -116,7 +116,7 @@ namespace MqttPS.Core.Protocol
             return slice;
         }
 
-        internal static readonly byte[] EmptyBytes = new byte[0];
+        internal static readonly byte[] EmptyBytes = System.Array.Empty<byte>();
 
         private MqttProtocolException Truncated(string what, int needed) =>
             MqttProtocolErrors.Malformed(null,
