@@ -139,9 +139,13 @@ namespace MqttPS.Core.Broker
                 }
                 if (ZeroByteReads && _decoder.BufferedBytes == 0)
                 {
-                    // Wait for data without holding a receive buffer (idle connections then cost no buffer once the
-                    // decoder releases its own while empty).
-                    var ready = await _stream.ReadAsync(EmptyBuffer, 0, 0, ct).ConfigureAwait(false);
+                    // Wait for data without holding a receive buffer: when nothing is waiting on the socket (the
+                    // zero-byte read did not complete at once) the connection is going idle, and its empty decoder
+                    // gives its buffer back to the pool. A busy connection's read completes at once and keeps the
+                    // buffer, so there is no pool traffic per packet.
+                    var readyTask = _stream.ReadAsync(EmptyBuffer, 0, 0, ct);
+                    if (!readyTask.IsCompleted) _decoder.ReleaseBufferIfEmpty();
+                    var ready = await readyTask.ConfigureAwait(false);
                     if (ready < 0) return;
                 }
                 // Small reads for ordinary clients (their buffer stays small); a client whose last read filled the

@@ -21,6 +21,8 @@ namespace MqttPS.Core.Protocol
         // How much room beyond what the caller asked for GetReceiveBuffer offers towards a large pending
         // packet: bounded so that a declared length alone never triggers a big allocation.
         private const int MaximumReadAhead = 64 * 1024;
+        // Stands in for the buffer while an empty decoder holds none (see ReleaseBufferIfEmpty).
+        private static readonly byte[] NoBuffer = new byte[0];
 
         private readonly MqttBufferPool _pool;
         private byte[] _buffer;
@@ -63,6 +65,26 @@ namespace MqttPS.Core.Protocol
         public uint MaximumPacketSize { get; set; }
 
         public int BufferedBytes => _end - _start;
+
+        /// <summary>True while the decoder holds a pooled receive buffer (false after <see cref="ReleaseBufferIfEmpty"/>
+        /// until bytes arrive again).</summary>
+        public bool HoldsBuffer => _buffer != null && _buffer.Length > 0;
+
+        /// <summary>
+        /// Gives the receive buffer back to the pool if no bytes are buffered (a partial packet is always kept);
+        /// the next <see cref="GetReceiveBuffer"/> or <see cref="Append"/> rents one again. For a connection that
+        /// goes idle: call it when the next read is not already satisfied, not per packet, so a busy connection
+        /// keeps its buffer. Returns true if a buffer was released.
+        /// </summary>
+        public bool ReleaseBufferIfEmpty()
+        {
+            var buffer = Buffer;
+            if (_end != _start || buffer.Length == 0) return false;
+            _start = _end = 0;
+            _buffer = NoBuffer;
+            _pool.Return(buffer);
+            return true;
+        }
 
         /// <summary>The size in bytes of the packet the last successful <see cref="TryDecode"/> returned.</summary>
         public int LastPacketSize { get; private set; }
@@ -180,6 +202,13 @@ namespace MqttPS.Core.Protocol
         {
             var buffer = Buffer;
             if (buffer.Length - _end >= count) return;
+            if (buffer.Length == 0)
+            {
+                // Released while empty: rent again, at least the usual size so small reads do not grow it stepwise.
+                _buffer = _pool.Rent(Math.Max(count, DefaultBufferSize));
+                _start = _end = 0;
+                return;
+            }
             var used = _end - _start;
             if (_start > 0 && buffer.Length - used >= count)
             {
@@ -217,7 +246,7 @@ namespace MqttPS.Core.Protocol
             var buffer = _buffer;
             _buffer = null;
             _start = _end = 0;
-            if (buffer != null) _pool.Return(buffer);
+            if (buffer != null && buffer.Length > 0) _pool.Return(buffer);
         }
     }
 }

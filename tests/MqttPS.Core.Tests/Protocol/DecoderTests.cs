@@ -205,6 +205,88 @@ namespace MqttPS.Core.Tests.Protocol
         }
 
         [Fact]
+        public void An_empty_decoder_releases_its_buffer_to_the_pool_and_bytes_arriving_later_still_decode()
+        {
+            var pool = new MqttBufferPool();
+            var decoder = new MqttPacketDecoder(null, 0, pool);
+            var connect = Stream(MqttProtocolVersion.V311, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = "idle" });
+            var target = decoder.GetReceiveBuffer();
+            Buffer.BlockCopy(connect, 0, target.Array, target.Offset, connect.Length);
+            decoder.Commit(connect.Length);
+            Assert.True(decoder.TryDecode(out var first));
+            Assert.IsType<ConnectPacket>(first);
+
+            var held = target.Array;
+            Assert.True(decoder.ReleaseBufferIfEmpty());
+            Assert.False(decoder.HoldsBuffer);
+            Assert.False(decoder.ReleaseBufferIfEmpty());
+            // The array really went back to the pool (an idle connection holds none).
+            Assert.Same(held, pool.Rent(held.Length));
+            Assert.False(decoder.TryDecode(out _));
+
+            // Read straight into a re-rented receive buffer.
+            var publish = Stream(MqttProtocolVersion.V311,
+                new PublishPacket { Topic = "after/release", Payload = Encoding.UTF8.GetBytes("woke up"), QoS = MqttQualityOfService.AtLeastOnce, PacketId = 7 });
+            target = decoder.GetReceiveBuffer();
+            Assert.True(decoder.HoldsBuffer);
+            Assert.True(target.Count >= 4096);
+            Buffer.BlockCopy(publish, 0, target.Array, target.Offset, publish.Length);
+            decoder.Commit(publish.Length);
+            Assert.True(decoder.TryDecode(out var second));
+            var received = Assert.IsType<PublishPacket>(second);
+            Assert.Equal("after/release", received.Topic);
+            Assert.Equal("woke up", Encoding.UTF8.GetString(received.Payload));
+            Assert.Equal(7, received.PacketId);
+
+            // And copied in after another release.
+            Assert.True(decoder.ReleaseBufferIfEmpty());
+            decoder.Append(publish, 0, publish.Length);
+            Assert.True(decoder.TryDecode(out var third));
+            Assert.Equal("after/release", Assert.IsType<PublishPacket>(third).Topic);
+            Assert.False(decoder.TryDecode(out _));
+        }
+
+        [Fact]
+        public void A_partial_packet_is_never_released()
+        {
+            var decoder = new MqttPacketDecoder(MqttProtocolVersion.V311);
+            var bytes = Stream(MqttProtocolVersion.V311,
+                new PublishPacket { Topic = "half", Payload = Encoding.UTF8.GetBytes("first half, second half") },
+                PingRespPacket.Instance);
+            var firstPacketLength = bytes.Length - 2;
+            var split = firstPacketLength / 2;
+            decoder.Append(bytes, 0, split);
+            Assert.False(decoder.TryDecode(out _));
+            Assert.False(decoder.ReleaseBufferIfEmpty());
+            Assert.True(decoder.HoldsBuffer);
+            Assert.Equal(split, decoder.BufferedBytes);
+
+            // The rest of the first packet and a whole second one: the first decodes, the second stays buffered
+            // and is not released either.
+            decoder.Append(bytes, split, bytes.Length - split - 1);
+            Assert.True(decoder.TryDecode(out var packet));
+            var publish = Assert.IsType<PublishPacket>(packet);
+            Assert.Equal("half", publish.Topic);
+            Assert.Equal("first half, second half", Encoding.UTF8.GetString(publish.Payload));
+            Assert.False(decoder.TryDecode(out _));
+            Assert.False(decoder.ReleaseBufferIfEmpty());
+            decoder.Append(bytes, bytes.Length - 1, 1);
+            Assert.True(decoder.TryDecode(out packet));
+            Assert.IsType<PingRespPacket>(packet);
+            Assert.True(decoder.ReleaseBufferIfEmpty());
+        }
+
+        [Fact]
+        public void A_released_decoder_disposes_cleanly_and_a_disposed_one_refuses_release()
+        {
+            var decoder = new MqttPacketDecoder(MqttProtocolVersion.V311);
+            Assert.True(decoder.ReleaseBufferIfEmpty());
+            decoder.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => decoder.ReleaseBufferIfEmpty());
+            Assert.Throws<ObjectDisposedException>(() => decoder.GetReceiveBuffer());
+        }
+
+        [Fact]
         public void Commit_checks_its_count()
         {
             var decoder = new MqttPacketDecoder(MqttProtocolVersion.V311);
