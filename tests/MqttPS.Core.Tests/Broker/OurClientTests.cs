@@ -63,6 +63,7 @@ namespace MqttPS.Core.Tests.Broker
                 Assert.InRange(live.MessageExpiryInterval.Value, 58u, 60u);
                 await sub.DisconnectAsync();
             }
+            await host.WaitForDisconnectAsync("exp-sub");
             await pub.PublishAsync(new MqttMessage("exp/short", "gone", MqttQualityOfService.AtLeastOnce) { MessageExpiryInterval = 1 });
             await pub.PublishAsync(new MqttMessage("exp/long", "kept", MqttQualityOfService.AtLeastOnce) { MessageExpiryInterval = 120 });
             await Task.Delay(1600);
