@@ -7,22 +7,23 @@ using MqttPS.Core.Broker;
 using MqttPS.Core.Messages;
 using MqttPS.Core.Protocol;
 using MqttPS.Core.Shell;
-using MqttPS.Core.Tests.BrokerProduction;
+using MqttPS.Core.Tests.Infrastructure;
 using MqttPS.Module.Tests.Fakes;
 using Xunit;
 
 namespace MqttPS.Module.Tests.Shell
 {
     /// <summary>Start-MqttBroker's TLS and WebSocket listeners through the Shell layer, reached by our client with a test CA.</summary>
-    public sealed class BrokerTlsWiringTests : IClassFixture<ProductionTestPki>, IDisposable
+    public sealed class BrokerTlsWiringTests : IDisposable
     {
-        private readonly ProductionTestPki _pki;
+        private readonly TestCertificates _pki;
         private readonly RecordingHost _host = new RecordingHost();
         private readonly MqttShellSession _session = new MqttShellSession(new MqttClientAdapterFactory());
 
-        public BrokerTlsWiringTests(ProductionTestPki pki)
+        // The PKI is generated once per test run (openssl) and shared by every TLS test; xunit constructors are synchronous.
+        public BrokerTlsWiringTests()
         {
-            _pki = pki;
+            _pki = TestCertificates.GetAsync().GetAwaiter().GetResult();
         }
 
         public void Dispose() => _session.CloseAll(_host);
@@ -31,7 +32,7 @@ namespace MqttPS.Module.Tests.Shell
             _session.Connect(new MqttConnectionSettings
             {
                 Broker = uri, ClientId = clientId, CaFile = caFile, ConnectTimeout = TimeSpan.FromSeconds(10),
-                CertificatePath = clientPfx, CertificatePassword = clientPfx == null ? null : ProductionTestPki.PfxPassword,
+                CertificatePath = clientPfx, CertificatePassword = clientPfx == null ? null : TestCertificates.PfxPassword,
             }, _host);
 
         // A client counts as connected once its session is attached, a moment after its CONNACK: poll briefly.
@@ -47,7 +48,7 @@ namespace MqttPS.Module.Tests.Shell
         {
             var broker = _session.StartBroker(new MqttBrokerSettings
             {
-                Port = 0, Name = "tls", CertificatePath = _pki.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword,
+                Port = 0, Name = "tls", CertificatePath = _pki.ServerPfx, CertificatePassword = TestCertificates.PfxPassword,
                 TlsPort = 0, WebSocketPort = 0, SecureWebSocketPort = 0,
             }, _host);
 
@@ -60,9 +61,9 @@ namespace MqttPS.Module.Tests.Shell
             Assert.Equal(broker.Uri, broker.Endpoints[0].Uri);
             foreach (var e in broker.Endpoints) Assert.Contains(e.Uri, broker.ToString());
 
-            var overTls = Connect(broker.TlsUri, "over-tls", _pki.CaCertificate);
+            var overTls = Connect(broker.TlsUri, "over-tls", _pki.CaCert);
             var overWs = Connect(broker.WebSocketUri, "over-ws");
-            var overWss = Connect(broker.SecureWebSocketUri, "over-wss", _pki.CaCertificate);
+            var overWss = Connect(broker.SecureWebSocketUri, "over-wss", _pki.CaCert);
             Assert.True(overTls.IsConnected && overWs.IsConnected && overWss.IsConnected);
             Assert.Equal(new[] { "over-tls", "over-ws", "over-wss" }, ClientIds(broker, "over-*", 3));
 
@@ -92,15 +93,15 @@ namespace MqttPS.Module.Tests.Shell
         {
             var broker = _session.StartBroker(new MqttBrokerSettings
             {
-                Port = 0, Name = "mutual", CertificatePath = _pki.ServerCertificate, CertificateKeyPath = _pki.ServerKey, TlsPort = 0,
-                RequireClientCertificate = true, ClientCaPath = _pki.CaCertificate,
+                Port = 0, Name = "mutual", CertificatePath = _pki.ServerCert, CertificateKeyPath = _pki.ServerKey, TlsPort = 0,
+                RequireClientCertificate = true, ClientCaPath = _pki.CaCert,
             }, _host);
 
-            var alice = Connect(broker.TlsUri, "alice-1", _pki.CaCertificate, _pki.ClientPfx);
+            var alice = Connect(broker.TlsUri, "alice-1", _pki.CaCert, _pki.AlicePfx);
             Assert.True(alice.IsConnected);
-            var anonymous = Assert.Throws<MqttShellException>(() => Connect(broker.TlsUri, "no-cert", _pki.CaCertificate));
+            var anonymous = Assert.Throws<MqttShellException>(() => Connect(broker.TlsUri, "no-cert", _pki.CaCert));
             Assert.Equal("ConnectFailed", anonymous.ErrorId);
-            var mallory = Assert.Throws<MqttShellException>(() => Connect(broker.TlsUri, "mallory", _pki.CaCertificate, _pki.UntrustedClientPfx));
+            var mallory = Assert.Throws<MqttShellException>(() => Connect(broker.TlsUri, "mallory", _pki.CaCert, _pki.UntrustedClientPfx));
             Assert.Equal("ConnectFailed", mallory.ErrorId);
             Assert.Equal(new[] { "alice-1" }, ClientIds(broker, "*", 1));
         }
@@ -112,12 +113,12 @@ namespace MqttPS.Module.Tests.Shell
             File.WriteAllLines(acl, new[] { "user alice", "topic readwrite alice/#" });
             var broker = _session.StartBroker(new MqttBrokerSettings
             {
-                Port = 0, Name = "identity", CertificatePath = _pki.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, TlsPort = 0,
-                RequireClientCertificate = true, ClientCaPath = _pki.CaCertificate, UseCertificateIdentityAsUsername = true,
+                Port = 0, Name = "identity", CertificatePath = _pki.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, TlsPort = 0,
+                RequireClientCertificate = true, ClientCaPath = _pki.CaCert, UseCertificateIdentityAsUsername = true,
                 AllowAnonymous = false, AclPath = acl,
             }, _host);
 
-            var alice = Connect(broker.TlsUri, "cert-alice", _pki.CaCertificate, _pki.ClientPfx);   // no user name, no password
+            var alice = Connect(broker.TlsUri, "cert-alice", _pki.CaCert, _pki.AlicePfx);   // no user name, no password
             var deadline = DateTime.UtcNow.AddSeconds(5);
             while (broker.GetClients("cert-alice").Count == 0 && DateTime.UtcNow < deadline) System.Threading.Thread.Sleep(20);
             Assert.Equal("alice", broker.GetClients("cert-alice").Single().Username);
@@ -135,7 +136,7 @@ namespace MqttPS.Module.Tests.Shell
 
             var e = Assert.Throws<MqttShellException>(() => _session.StartBroker(new MqttBrokerSettings
             {
-                Port = 0, Name = "identity2", CertificatePath = _pki.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, TlsPort = 0,
+                Port = 0, Name = "identity2", CertificatePath = _pki.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, TlsPort = 0,
                 UseCertificateIdentityAsUsername = true,
             }, _host));
             Assert.Equal("ClientCertificateRequired", e.ErrorId);
@@ -144,9 +145,9 @@ namespace MqttPS.Module.Tests.Shell
         [Fact]
         public void A_certificate_object_serves_tls()
         {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(_pki.ServerPfx, ProductionTestPki.PfxPassword);
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(_pki.ServerPfx, TestCertificates.PfxPassword);
             var broker = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "object", Certificate = certificate, TlsPort = 0 }, _host);
-            Assert.True(Connect(broker.TlsUri, "by-object", _pki.CaCertificate).IsConnected);
+            Assert.True(Connect(broker.TlsUri, "by-object", _pki.CaCert).IsConnected);
         }
 
         [Fact]
@@ -168,12 +169,12 @@ namespace MqttPS.Module.Tests.Shell
             Assert.Contains(_pki.ServerPfx, e1.Message);
             Assert.Equal("InvalidCertificate", Refused(new MqttBrokerSettings { CertificatePath = garbage, TlsPort = 0 }).ErrorId);
             Assert.Equal("CertificateNotFound", Refused(new MqttBrokerSettings { CertificatePath = garbage + ".missing", TlsPort = 0 }).ErrorId);
-            var noKey = Refused(new MqttBrokerSettings { CertificatePath = _pki.ServerCertificate, CertificateKeyPath = _pki.ServerKey + ".missing", TlsPort = 0 });
+            var noKey = Refused(new MqttBrokerSettings { CertificatePath = _pki.ServerCert, CertificateKeyPath = _pki.ServerKey + ".missing", TlsPort = 0 });
             Assert.Equal("CertificateNotFound", noKey.ErrorId);
             Assert.Contains(".missing", noKey.Message);
-            var ca = Refused(new MqttBrokerSettings { CertificatePath = _pki.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, TlsPort = 0, ClientCaPath = garbage + ".missing" });
+            var ca = Refused(new MqttBrokerSettings { CertificatePath = _pki.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, TlsPort = 0, ClientCaPath = garbage + ".missing" });
             Assert.Equal("ClientCaNotFound", ca.ErrorId);
-            var badCa = Refused(new MqttBrokerSettings { CertificatePath = _pki.ServerPfx, CertificatePassword = ProductionTestPki.PfxPassword, TlsPort = 0, ClientCaPath = garbage });
+            var badCa = Refused(new MqttBrokerSettings { CertificatePath = _pki.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, TlsPort = 0, ClientCaPath = garbage });
             Assert.Equal("InvalidClientCa", badCa.ErrorId);
 
             var noCertificate = Refused(new MqttBrokerSettings { TlsPort = 8883 });
@@ -183,7 +184,7 @@ namespace MqttPS.Module.Tests.Shell
             Assert.Equal("CertificateRequired", Refused(new MqttBrokerSettings { RequireClientCertificate = true }).ErrorId);
             Assert.Equal("CertificateConflict", Refused(new MqttBrokerSettings
             {
-                CertificatePath = _pki.ServerPfx, Certificate = X509CertificateLoader.LoadPkcs12FromFile(_pki.ServerPfx, ProductionTestPki.PfxPassword),
+                CertificatePath = _pki.ServerPfx, Certificate = X509CertificateLoader.LoadPkcs12FromFile(_pki.ServerPfx, TestCertificates.PfxPassword),
             }).ErrorId);
         }
     }
