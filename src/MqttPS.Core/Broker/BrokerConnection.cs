@@ -37,7 +37,6 @@ namespace MqttPS.Core.Broker
         private readonly MqttAcceptedConnection _accepted;
         private readonly Stream _stream;
         private readonly MqttPacketDecoder _decoder;
-        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
 
         // send queue, guarded by _sendLock
         private readonly object _sendLock = new object();
@@ -908,7 +907,6 @@ namespace MqttPS.Core.Broker
         {
             if (_closeReason == null) _closeReason = why;
             Interlocked.Exchange(ref _closing, 1);
-            try { _cancellation.Cancel(); } catch (ObjectDisposedException) { }
             try { _stream.Dispose(); } catch (Exception) { }
             TaskCompletionSource<bool> wake = null;
             lock (_sendLock)
