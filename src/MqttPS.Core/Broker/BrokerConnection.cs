@@ -344,7 +344,7 @@ namespace MqttPS.Core.Broker
                     var session = Session;
                     lock (session)
                     {
-                        if (session.InflightIn.TryGetValue(p.PacketId, out var existing))
+                        if (session.TryGetInflightIn(p.PacketId, out var existing))
                         {
                             if (SameMessage(existing.Message, message))
                             {
@@ -363,7 +363,7 @@ namespace MqttPS.Core.Broker
                         }
                         else
                         {
-                            if (V5 && session.InflightIn.Count >= _broker.Options.ReceiveMaximum)
+                            if (V5 && session.InflightInCount >= _broker.Options.ReceiveMaximum)
                                 throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded, "MQTT-3.3.4-9",
                                     "more than Receive Maximum (" + _broker.Options.ReceiveMaximum + ") QoS 2 messages unacknowledged");
                             session.InflightIn.Add(p.PacketId, new IncomingQoS2Message(message));
@@ -389,7 +389,7 @@ namespace MqttPS.Core.Broker
             var session = Session;
             lock (session)
             {
-                if (session.InflightIn.TryGetValue(p.PacketId, out pending)) session.InflightIn.Remove(p.PacketId);
+                if (session.TryGetInflightIn(p.PacketId, out pending)) session.InflightIn.Remove(p.PacketId);
             }
             if (pending != null && !pending.Refused) _broker.Publish(pending.Message);
             if (pending != null && session.IsPersisted) _broker.Persistence?.IncomingQoS2Released(ClientId, p.PacketId);
@@ -402,7 +402,7 @@ namespace MqttPS.Core.Broker
             var session = Session;
             lock (session)
             {
-                if (!session.InflightOut.TryGetValue(p.PacketId, out var m)) return; // late or duplicate: ignore
+                if (!session.TryGetInflightOut(p.PacketId, out var m)) return; // late or duplicate: ignore
                 if (m.Delivery.QoS != MqttQualityOfService.AtLeastOnce)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-1", "PUBACK for QoS 2 message " + p.PacketId);
                 session.InflightOut.Remove(p.PacketId);
@@ -416,7 +416,7 @@ namespace MqttPS.Core.Broker
             var session = Session;
             lock (session)
             {
-                if (!session.InflightOut.TryGetValue(p.PacketId, out var m))
+                if (!session.TryGetInflightOut(p.PacketId, out var m))
                 {
                     // Unknown id: release it anyway, so a client stuck on a lost PUBREL can finish (mosquitto does),
                     // unless the client refused the message.
@@ -444,7 +444,7 @@ namespace MqttPS.Core.Broker
             var session = Session;
             lock (session)
             {
-                if (!session.InflightOut.TryGetValue(p.PacketId, out var m)) return;
+                if (!session.TryGetInflightOut(p.PacketId, out var m)) return;
                 if (m.Delivery.QoS != MqttQualityOfService.ExactlyOnce || !m.Released)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-3", "PUBCOMP for message " + p.PacketId + " before its PUBREL");
                 session.InflightOut.Remove(p.PacketId);

@@ -251,7 +251,7 @@ namespace MqttPS.Core.Broker
             {
                 lock (session)
                 {
-                    stored += session.Queue.Count + session.InflightOut.Count;
+                    stored += session.QueueCount + session.InflightOutCount;
                     storedBytes += session.QueuedBytes;
                 }
             }
@@ -409,8 +409,8 @@ namespace MqttPS.Core.Broker
                     var filters = session.SubscriptionFilters();
                     filters.Sort(StringComparer.Ordinal);
                     info.Subscriptions = filters;
-                    info.QueuedMessages = session.Queue.Count;
-                    info.InFlightMessages = session.InflightOut.Count;
+                    info.QueuedMessages = session.QueueCount;
+                    info.InFlightMessages = session.InflightOutCount;
                     info.SessionExpiryInterval = session.SessionExpiryInterval;
                 }
                 result.Add(info);
@@ -509,7 +509,7 @@ namespace MqttPS.Core.Broker
             bool existed;
             lock (session)
             {
-                existed = session.Subscriptions.TryGetValue(subscription.TopicFilter, out var old);
+                existed = session.TryGetSubscription(subscription.TopicFilter, out var old);
                 if (existed) _router.Remove(old);
                 session.Subscriptions[subscription.TopicFilter] = subscription;
                 _router.Add(subscription);
@@ -528,7 +528,7 @@ namespace MqttPS.Core.Broker
         {
             lock (session)
             {
-                if (!session.Subscriptions.TryGetValue(topicFilter, out var old)) return false;
+                if (!session.TryGetSubscription(topicFilter, out var old)) return false;
                 session.Subscriptions.Remove(topicFilter);
                 _router.Remove(old);
                 if (session.IsPersisted) Persistence?.SubscriptionRemoved(session.ClientId, topicFilter);
@@ -656,12 +656,14 @@ namespace MqttPS.Core.Broker
             lock (session)
             {
                 session.IsDiscarded = true;
-                foreach (var s in session.Subscriptions.Values) _router.Remove(s);
-                session.Subscriptions.Clear();
-                dropped = session.Queue.Count;
+                if (session.SubscriptionCount > 0)
+                {
+                    foreach (var s in session.Subscriptions.Values) _router.Remove(s);
+                    session.Subscriptions.Clear();
+                }
+                dropped = session.QueueCount;
                 session.QueueClear();
-                session.InflightOut.Clear();
-                session.InflightIn.Clear();
+                session.ClearInflight();
             }
             Sessions.Remove(session);
             if (session.IsPersisted)
