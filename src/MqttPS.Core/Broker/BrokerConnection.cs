@@ -100,26 +100,39 @@ namespace MqttPS.Core.Broker
         public long PacketsReceived;
         public long PacketsSent;
 
+        /// <summary>Runs the connection to its end; never faults. The broker's bookkeeping for the connection is part of
+        /// this run (<see cref="MqttBroker.OnConnectionEnded"/>), so a connection costs one long-lived task, not two.</summary>
         public async Task RunAsync()
         {
             try
             {
-                await ReceiveLoopAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException || e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
-            {
-                if (_closeReason == null) _closeReason = IsClosing ? _closeReason : "connection lost: " + e.Message;
+                try
+                {
+                    await ReceiveLoopAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException || e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
+                {
+                    if (_closeReason == null) _closeReason = IsClosing ? _closeReason : "connection lost: " + e.Message;
+                }
+                catch (Exception e)
+                {
+                    // A bug in packet handling must cost this connection only, never the broker.
+                    _closeReason = "internal error: " + e.GetType().Name + ": " + e.Message;
+                    _broker.ReportInternalError(this, e);
+                    CloseWithReason(DisconnectReasonCode.ImplementationSpecificError, _closeReason);
+                }
+                finally
+                {
+                    await FinishAsync().ConfigureAwait(false);
+                }
             }
             catch (Exception e)
             {
-                // A bug in packet handling must cost this connection only, never the broker.
-                _closeReason = "internal error: " + e.GetType().Name + ": " + e.Message;
                 _broker.ReportInternalError(this, e);
-                CloseWithReason(DisconnectReasonCode.ImplementationSpecificError, _closeReason);
             }
             finally
             {
-                await FinishAsync().ConfigureAwait(false);
+                _broker.OnConnectionEnded(this);
             }
         }
 

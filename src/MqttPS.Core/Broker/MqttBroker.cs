@@ -307,29 +307,28 @@ namespace MqttPS.Core.Broker
                     return Task.CompletedTask;
                 }
             }
-            else address = null;
             var connection = new BrokerConnection(this, accepted);
-            var tcs = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _connections[connection] = tcs.Task;
-            return RunConnectionAsync(connection, tcs, address);
+            // Registered before it runs (it removes itself when it ends, see OnConnectionEnded), then its run task
+            // replaces the placeholder unless the connection has already ended.
+            _connections[connection] = Task.CompletedTask;
+            var run = connection.RunAsync();
+            _connections.TryUpdate(connection, run, Task.CompletedTask);
+            return run;
+        }
+
+        /// <summary>The last thing a connection's run does: it no longer counts against its address and is forgotten.</summary>
+        internal void OnConnectionEnded(BrokerConnection connection)
+        {
+            // Counted at accept iff the same condition held (the options do not change while running).
+            if (Options.MaxConnectionsPerAddress > 0 && connection.RemoteEndPoint is IPEndPoint remote && remote.Address != null)
+                ReleaseAddress(remote.Address);
+            _connections.TryRemove(connection, out _);
         }
 
         private void ReleaseAddress(IPAddress address)
         {
             if (_connectionsPerAddress.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
                 ((ICollection<KeyValuePair<IPAddress, int>>)_connectionsPerAddress).Remove(new KeyValuePair<IPAddress, int>(address, 0));
-        }
-
-        private async Task RunConnectionAsync(BrokerConnection connection, TaskCompletionSource<bool> done, IPAddress countedAddress)
-        {
-            try { await connection.RunAsync().ConfigureAwait(false); }
-            catch (Exception e) { ReportInternalError(connection, e); }
-            finally
-            {
-                if (countedAddress != null) ReleaseAddress(countedAddress);
-                _connections.TryRemove(connection, out _);
-                done.TrySetResult(true);
-            }
         }
 
         private async Task HousekeepingLoopAsync(CancellationToken ct)
