@@ -51,6 +51,7 @@ namespace MqttPS.Core.Broker
         private bool _closeAfterFlush;
         private bool _flushScheduled;
         private bool _streaming;
+        private readonly bool _sendDirect;
         private const int StreamingReadSize = 32 * 1024;
         private TaskCompletionSource<bool> _drained;
 
@@ -69,6 +70,13 @@ namespace MqttPS.Core.Broker
             _broker = broker;
             _accepted = accepted;
             _stream = accepted.Stream;
+            if (accepted.StreamIsSocket && accepted.Socket != null)
+            {
+                // Writes try the socket first (see WriteAsync): non-blocking, so a full socket buffer returns at once.
+                // Only synchronous calls see this mode; the stream's asynchronous reads and writes work as before.
+                accepted.Socket.Blocking = false;
+                _sendDirect = true;
+            }
             _decoder = new MqttPacketDecoder(null, broker.Options.MaximumPacketSize);
             AcceptedAtMilliseconds = MonotonicClock.NowMilliseconds;
             LastReceivedMilliseconds = AcceptedAtMilliseconds;
@@ -803,7 +811,7 @@ namespace MqttPS.Core.Broker
                         }
                         if (length >= MaxBatchBytes)
                         {
-                            await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
+                            await WriteAsync(buffer, length).ConfigureAwait(false);
                             _broker.Counters.AddBytesSent(length);
                             length = 0;
                         }
@@ -813,7 +821,7 @@ namespace MqttPS.Core.Broker
                     _writing.Clear();
                     if (length > 0)
                     {
-                        await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
+                        await WriteAsync(buffer, length).ConfigureAwait(false);
                         _broker.Counters.AddBytesSent(length);
                     }
                     TaskCompletionSource<bool> drained = null, relief = null;
@@ -881,6 +889,23 @@ namespace MqttPS.Core.Broker
                     signal?.TrySetResult(true);
                 }
             }
+        }
+
+        /// <summary>
+        /// Writes one batch. On a plain TCP connection the bytes go to the (non-blocking) socket first: a write the
+        /// kernel takes whole, which is nearly every write, then never reaches the stream's asynchronous send, whose
+        /// per-socket state .NET allocates on first use and keeps for the socket's life (about 360 bytes, a tenth of an
+        /// idle connection). Whatever the kernel does not take (a slow reader, an error) goes through the stream as before.
+        /// </summary>
+        private Task WriteAsync(byte[] buffer, int length)
+        {
+            var sent = 0;
+            if (_sendDirect)
+            {
+                sent = _accepted.Socket.Send(buffer, 0, length, SocketFlags.None, out _);
+                if (sent == length) return Task.CompletedTask;
+            }
+            return _stream.WriteAsync(buffer, sent, length - sent);
         }
 
         private static void EnsureCapacity(ref byte[] buffer, int used, int more)

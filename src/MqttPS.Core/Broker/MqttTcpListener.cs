@@ -72,7 +72,7 @@ namespace MqttPS.Core.Broker
                     var remote = client.RemoteEndPoint;
                     // Not awaited: each connection runs on its own; the accept loop only hands it over. No OnClose: the
                     // stream owns the socket, so closing the stream closes the socket (and no delegate per connection).
-                    _ = accepted(new MqttAcceptedConnection(stream, remote, Name, null, client));
+                    _ = accepted(new MqttAcceptedConnection(stream, remote, Name, null, client) { StreamIsSocket = true });
                 }
                 catch (Exception)
                 {
