@@ -98,7 +98,7 @@ namespace MqttPS.Core.Broker
             SendQuota = V5 ? (props?.ReceiveMaximum ?? 65535) : options.MaxInflightMessages;
             if (SendQuota <= 0) SendQuota = 1;
             KeepAliveSeconds = options.ServerKeepAlive ?? p.KeepAliveSeconds;
-            _aliases = new TopicAliasMap(V5 ? options.TopicAliasMaximum : (ushort)0, V5 ? (props?.TopicAliasMaximum ?? (ushort)0) : (ushort)0);
+            _aliases = TopicAliasMap.Create(V5 ? options.TopicAliasMaximum : (ushort)0, V5 ? (props?.TopicAliasMaximum ?? (ushort)0) : (ushort)0);
             uint expiry = V5 ? (props?.SessionExpiryInterval ?? 0) : (p.CleanStart ? 0 : uint.MaxValue);
             var grantedExpiry = Math.Min(expiry, options.MaximumSessionExpiryInterval);
             _connectSessionExpiry = grantedExpiry;

@@ -12,8 +12,8 @@ namespace MqttPS.Core.Broker
 {
     /// <summary>
     /// One client connection: a receive loop that decodes straight from the socket into the decoder's buffer and
-    /// handles each packet inline, and a single writer task that drains the send queue and writes everything pending
-    /// in one socket write. A protocol violation closes this connection only (5.0: DISCONNECT with the reason code
+    /// handles each packet inline, and a writer that drains the send queue and writes everything pending in one socket
+    /// write. The writer runs only while there is something to send (an idle connection has no writer task). A protocol violation closes this connection only (5.0: DISCONNECT with the reason code
     /// first).
     /// </summary>
     internal sealed partial class BrokerConnection
@@ -37,18 +37,21 @@ namespace MqttPS.Core.Broker
         private readonly MqttAcceptedConnection _accepted;
         private readonly Stream _stream;
         private readonly MqttPacketDecoder _decoder;
-        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
 
         // send queue, guarded by _sendLock
         private readonly object _sendLock = new object();
         private List<OutgoingPacket> _pending = new List<OutgoingPacket>();
         private List<OutgoingPacket> _writing = new List<OutgoingPacket>();
         private long _pendingBytes;
-        private bool _writerIdle;
-        private TaskCompletionSource<bool> _wakeWriter;
+        // No writer runs while _writerIdle; whoever queues the next packet starts one (StartWriter). A run that finds
+        // the queue empty and the connection closing ends the writer for good (_writerExited).
+        private bool _writerIdle = true;
+        private bool _writerExited;
+        private TaskCompletionSource<bool> _writerExitedSignal;
         private bool _closeAfterFlush;
         private bool _flushScheduled;
         private bool _streaming;
+        private readonly bool _sendDirect;
         private const int StreamingReadSize = 32 * 1024;
         private TaskCompletionSource<bool> _drained;
 
@@ -67,6 +70,13 @@ namespace MqttPS.Core.Broker
             _broker = broker;
             _accepted = accepted;
             _stream = accepted.Stream;
+            if (accepted.StreamIsSocket && accepted.Socket != null)
+            {
+                // Writes try the socket first (see WriteAsync): non-blocking, so a full socket buffer returns at once.
+                // Only synchronous calls see this mode; the stream's asynchronous reads and writes work as before.
+                accepted.Socket.Blocking = false;
+                _sendDirect = true;
+            }
             _decoder = new MqttPacketDecoder(null, broker.Options.MaximumPacketSize);
             AcceptedAtMilliseconds = MonotonicClock.NowMilliseconds;
             LastReceivedMilliseconds = AcceptedAtMilliseconds;
@@ -99,28 +109,39 @@ namespace MqttPS.Core.Broker
         public long PacketsReceived;
         public long PacketsSent;
 
+        /// <summary>Runs the connection to its end; never faults. The broker's bookkeeping for the connection is part of
+        /// this run (<see cref="MqttBroker.OnConnectionEnded"/>), so a connection costs one long-lived task, not two.</summary>
         public async Task RunAsync()
         {
-            Task writer = null;
             try
             {
-                writer = WriterLoopAsync();
-                await ReceiveLoopAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException || e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
-            {
-                if (_closeReason == null) _closeReason = IsClosing ? _closeReason : "connection lost: " + e.Message;
+                try
+                {
+                    await ReceiveLoopAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException || e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
+                {
+                    if (_closeReason == null) _closeReason = IsClosing ? _closeReason : "connection lost: " + e.Message;
+                }
+                catch (Exception e)
+                {
+                    // A bug in packet handling must cost this connection only, never the broker.
+                    _closeReason = "internal error: " + e.GetType().Name + ": " + e.Message;
+                    _broker.ReportInternalError(this, e);
+                    CloseWithReason(DisconnectReasonCode.ImplementationSpecificError, _closeReason);
+                }
+                finally
+                {
+                    await FinishAsync().ConfigureAwait(false);
+                }
             }
             catch (Exception e)
             {
-                // A bug in packet handling must cost this connection only, never the broker.
-                _closeReason = "internal error: " + e.GetType().Name + ": " + e.Message;
                 _broker.ReportInternalError(this, e);
-                CloseWithReason(DisconnectReasonCode.ImplementationSpecificError, _closeReason);
             }
             finally
             {
-                await FinishAsync(writer).ConfigureAwait(false);
+                _broker.OnConnectionEnded(this);
             }
         }
 
@@ -348,7 +369,7 @@ namespace MqttPS.Core.Broker
                     var session = Session;
                     lock (session)
                     {
-                        if (session.InflightIn.TryGetValue(p.PacketId, out var existing))
+                        if (session.TryGetInflightIn(p.PacketId, out var existing))
                         {
                             if (SameMessage(existing.Message, message))
                             {
@@ -367,7 +388,7 @@ namespace MqttPS.Core.Broker
                         }
                         else
                         {
-                            if (V5 && session.InflightIn.Count >= _broker.Options.ReceiveMaximum)
+                            if (V5 && session.InflightInCount >= _broker.Options.ReceiveMaximum)
                                 throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded, "MQTT-3.3.4-9",
                                     "more than Receive Maximum (" + _broker.Options.ReceiveMaximum + ") QoS 2 messages unacknowledged");
                             session.InflightIn.Add(p.PacketId, new IncomingQoS2Message(message));
@@ -393,7 +414,7 @@ namespace MqttPS.Core.Broker
             var session = Session;
             lock (session)
             {
-                if (session.InflightIn.TryGetValue(p.PacketId, out pending)) session.InflightIn.Remove(p.PacketId);
+                if (session.TryGetInflightIn(p.PacketId, out pending)) session.InflightIn.Remove(p.PacketId);
             }
             if (pending != null && !pending.Refused) _broker.Publish(pending.Message);
             if (pending != null && session.IsPersisted) _broker.Persistence?.IncomingQoS2Released(ClientId, p.PacketId);
@@ -406,7 +427,7 @@ namespace MqttPS.Core.Broker
             var session = Session;
             lock (session)
             {
-                if (!session.InflightOut.TryGetValue(p.PacketId, out var m)) return; // late or duplicate: ignore
+                if (!session.TryGetInflightOut(p.PacketId, out var m)) return; // late or duplicate: ignore
                 if (m.Delivery.QoS != MqttQualityOfService.AtLeastOnce)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-1", "PUBACK for QoS 2 message " + p.PacketId);
                 session.InflightOut.Remove(p.PacketId);
@@ -420,7 +441,7 @@ namespace MqttPS.Core.Broker
             var session = Session;
             lock (session)
             {
-                if (!session.InflightOut.TryGetValue(p.PacketId, out var m))
+                if (!session.TryGetInflightOut(p.PacketId, out var m))
                 {
                     // Unknown id: release it anyway, so a client stuck on a lost PUBREL can finish (mosquitto does),
                     // unless the client refused the message.
@@ -448,7 +469,7 @@ namespace MqttPS.Core.Broker
             var session = Session;
             lock (session)
             {
-                if (!session.InflightOut.TryGetValue(p.PacketId, out var m)) return;
+                if (!session.TryGetInflightOut(p.PacketId, out var m)) return;
                 if (m.Delivery.QoS != MqttQualityOfService.ExactlyOnce || !m.Released)
                     throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-4.3.3-3", "PUBCOMP for message " + p.PacketId + " before its PUBREL");
                 session.InflightOut.Remove(p.PacketId);
@@ -668,7 +689,6 @@ namespace MqttPS.Core.Broker
 
         private bool Enqueue(OutgoingPacket item)
         {
-            TaskCompletionSource<bool> wake = null;
             lock (_sendLock)
             {
                 if (_closeAfterFlush || IsClosing && _cleanedUp != 0) return false;
@@ -687,29 +707,34 @@ namespace MqttPS.Core.Broker
                         return true;
                     }
                     _writerIdle = false;
-                    wake = _wakeWriter;
-                    _wakeWriter = null;
                 }
+                else return true;
             }
-            wake?.TrySetResult(true);
+            StartWriter();
             return true;
         }
 
         /// <summary>Runs the writer for what was queued during a deferred batch (no-op if it already runs).</summary>
         internal void Flush()
         {
-            TaskCompletionSource<bool> wake = null;
             lock (_sendLock)
             {
                 _flushScheduled = false;
-                if (_writerIdle && _pending.Count > 0)
-                {
-                    _writerIdle = false;
-                    wake = _wakeWriter;
-                    _wakeWriter = null;
-                }
+                if (!_writerIdle || _pending.Count == 0) return;
+                _writerIdle = false;
             }
-            wake?.TrySetResult(true);
+            StartWriter();
+        }
+
+        /// <summary>
+        /// Runs the writer on the calling thread (the caller just took it out of idle under the send lock): whoever
+        /// queues a packet to an idle connection writes it, so a message goes out without a thread-pool hop (latency),
+        /// and packets queued meanwhile by other threads go out with it (batching). A run whose writes complete at
+        /// once completes synchronously and allocates nothing; it ends when the queue is empty.
+        /// </summary>
+        private void StartWriter()
+        {
+            _ = WriterLoopAsync();
         }
 
         private Task WaitForDrainAsync()
@@ -722,43 +747,28 @@ namespace MqttPS.Core.Broker
             }
         }
 
+        /// <summary>One run of the writer (see <see cref="StartWriter"/>): writes batches until the queue is empty, then
+        /// goes idle; when the connection is closing, it ends the writer for good instead, with FIN after the last packet.</summary>
         private async Task WriterLoopAsync()
         {
-            // Let the receive loop start first; the writer has nothing to do before the first packet anyway.
-            await Task.Yield();
             // Buffers are taken from the pool per batch, not per connection: an idle connection holds none.
             byte[] buffer = null;
+            var exited = true;
             try
             {
                 while (true)
                 {
-                    Task wait = null;
-                    bool finish = false;
                     lock (_sendLock)
                     {
                         if (_pending.Count == 0)
                         {
-                            if (_closeAfterFlush) finish = true;
-                            else
-                            {
-                                _writerIdle = true;
-                                // Deliberately without RunContinuationsAsynchronously: whoever queues the next packet
-                                // runs the writer inline, so a message goes out without a thread-pool hop (latency);
-                                // packets queued meanwhile by other threads are picked up by the same loop (batching).
-                                _wakeWriter = new TaskCompletionSource<bool>();
-                                wait = _wakeWriter.Task;
-                            }
+                            if (_closeAfterFlush) break;
+                            // Idle: from here on, the next Enqueue (or close) starts a new run.
+                            _writerIdle = true;
+                            exited = false;
+                            return;
                         }
-                        else
-                        {
-                            var t = _writing; _writing = _pending; _pending = t;
-                        }
-                    }
-                    if (finish) break;
-                    if (wait != null)
-                    {
-                        await wait.ConfigureAwait(false);
-                        continue;
+                        var t = _writing; _writing = _pending; _pending = t;
                     }
 
                     if (buffer == null)
@@ -804,7 +814,7 @@ namespace MqttPS.Core.Broker
                         }
                         if (length >= MaxBatchBytes)
                         {
-                            await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
+                            await WriteAsync(buffer, length).ConfigureAwait(false);
                             _broker.Counters.AddBytesSent(length);
                             length = 0;
                         }
@@ -814,7 +824,7 @@ namespace MqttPS.Core.Broker
                     _writing.Clear();
                     if (length > 0)
                     {
-                        await _stream.WriteAsync(buffer, 0, length).ConfigureAwait(false);
+                        await WriteAsync(buffer, length).ConfigureAwait(false);
                         _broker.Counters.AddBytesSent(length);
                     }
                     TaskCompletionSource<bool> drained = null, relief = null;
@@ -857,15 +867,48 @@ namespace MqttPS.Core.Broker
                 _broker.ReportInternalError(this, e);
                 Abort("internal error while encoding: " + e.Message);
             }
+            catch (Exception e)
+            {
+                // Nobody awaits a writer run: any other failure is reported here, and costs this connection only.
+                _broker.ReportInternalError(this, e);
+                Abort("internal error while writing: " + e.GetType().Name + ": " + e.Message);
+            }
             finally
             {
                 if (buffer != null) MqttBufferPool.Shared.Return(buffer);
-                TaskCompletionSource<bool> drained;
-                TaskCompletionSource<bool> relief;
-                lock (_sendLock) { drained = _drained; _drained = null; relief = _relief; _relief = null; }
-                drained?.TrySetResult(true);
-                relief?.TrySetResult(true);
+                if (exited)
+                {
+                    // The writer is done for good: nobody waits for the socket to drain any more.
+                    TaskCompletionSource<bool> drained, relief, signal;
+                    lock (_sendLock)
+                    {
+                        _writerExited = true;
+                        drained = _drained; _drained = null;
+                        relief = _relief; _relief = null;
+                        signal = _writerExitedSignal; _writerExitedSignal = null;
+                    }
+                    drained?.TrySetResult(true);
+                    relief?.TrySetResult(true);
+                    signal?.TrySetResult(true);
+                }
             }
+        }
+
+        /// <summary>
+        /// Writes one batch. On a plain TCP connection the bytes go to the (non-blocking) socket first: a write the
+        /// kernel takes whole, which is nearly every write, then never reaches the stream's asynchronous send, whose
+        /// per-socket state .NET allocates on first use and keeps for the socket's life (about 360 bytes, a tenth of an
+        /// idle connection). Whatever the kernel does not take (a slow reader, an error) goes through the stream as before.
+        /// </summary>
+        private Task WriteAsync(byte[] buffer, int length)
+        {
+            var sent = 0;
+            if (_sendDirect)
+            {
+                sent = _accepted.Socket.Send(buffer, 0, length, SocketFlags.None, out _);
+                if (sent == length) return Task.CompletedTask;
+            }
+            return _stream.WriteAsync(buffer, sent, length - sent);
         }
 
         private static void EnsureCapacity(ref byte[] buffer, int used, int more)
@@ -895,13 +938,13 @@ namespace MqttPS.Core.Broker
         private void CloseAfterFlush()
         {
             if (Interlocked.Exchange(ref _closing, 1) != 0) return;
-            TaskCompletionSource<bool> wake = null;
+            var start = false;
             lock (_sendLock)
             {
                 _closeAfterFlush = true;
-                if (_writerIdle) { _writerIdle = false; wake = _wakeWriter; _wakeWriter = null; }
+                if (_writerIdle) { _writerIdle = false; start = true; }
             }
-            wake?.TrySetResult(true);
+            if (start) StartWriter();
             // Bound the wait for a peer that neither reads nor closes.
             _ = Task.Delay(2000).ContinueWith(_ => Abort("close timed out"), TaskScheduler.Default);
         }
@@ -911,24 +954,31 @@ namespace MqttPS.Core.Broker
         {
             if (_closeReason == null) _closeReason = why;
             Interlocked.Exchange(ref _closing, 1);
-            try { _cancellation.Cancel(); } catch (ObjectDisposedException) { }
             try { _stream.Dispose(); } catch (Exception) { }
-            TaskCompletionSource<bool> wake = null;
+            var start = false;
             lock (_sendLock)
             {
                 _closeAfterFlush = true;
-                if (_writerIdle) { _writerIdle = false; wake = _wakeWriter; _wakeWriter = null; }
+                if (_writerIdle) { _writerIdle = false; start = true; }
             }
-            wake?.TrySetResult(true);
+            // The stream is gone: this run only ends the writer (its writes fail at once).
+            if (start) StartWriter();
         }
 
-        private async Task FinishAsync(Task writer)
+        private async Task FinishAsync()
         {
             if (!IsClosing) CloseAfterFlush();
-            if (writer != null)
+            // Closing has started a last writer run if none was running: wait until it has flushed and ended.
+            Task writerExited = null;
+            lock (_sendLock)
             {
-                try { await writer.ConfigureAwait(false); } catch (Exception) { }
+                if (!_writerExited)
+                {
+                    if (_writerExitedSignal == null) _writerExitedSignal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    writerExited = _writerExitedSignal.Task;
+                }
             }
+            if (writerExited != null) await writerExited.ConfigureAwait(false);
             Abort(_closeReason ?? "closed");
             if (Interlocked.Exchange(ref _cleanedUp, 1) != 0) return;
             try { _accepted.OnClose?.Invoke(); } catch (Exception) { }

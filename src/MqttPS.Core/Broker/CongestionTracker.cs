@@ -62,7 +62,7 @@ namespace MqttPS.Core.Broker
             if (finished == all) return;
             foreach (var c in congested)
             {
-                if (c is MqttSession s) { lock (s) if (s.Queue.Count > low) s.Stalled = true; }
+                if (c is MqttSession s) { lock (s) if (s.QueueCount > low) s.Stalled = true; }
                 else ((BrokerConnection)c).MarkStalled();
             }
         }

@@ -34,5 +34,9 @@ namespace MqttPS.Core.Broker
         /// <summary>The underlying socket when there is one: lets the broker send FIN after its last packet (so a
         /// DISCONNECT is not lost to a reset) before closing.</summary>
         public Socket Socket { get; }
+
+        /// <summary>The stream is a plain NetworkStream over <see cref="Socket"/> (no TLS, no WebSocket framing): bytes
+        /// sent on the socket directly are bytes of the stream. Set by the TCP listener.</summary>
+        internal bool StreamIsSocket { get; set; }
     }
 }

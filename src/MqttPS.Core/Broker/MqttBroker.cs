@@ -255,7 +255,7 @@ namespace MqttPS.Core.Broker
             {
                 lock (session)
                 {
-                    stored += session.Queue.Count + session.InflightOut.Count;
+                    stored += session.QueueCount + session.InflightOutCount;
                     storedBytes += session.QueuedBytes;
                 }
             }
@@ -311,29 +311,28 @@ namespace MqttPS.Core.Broker
                     return Task.CompletedTask;
                 }
             }
-            else address = null;
             var connection = new BrokerConnection(this, accepted);
-            var tcs = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _connections[connection] = tcs.Task;
-            return RunConnectionAsync(connection, tcs, address);
+            // Registered before it runs (it removes itself when it ends, see OnConnectionEnded), then its run task
+            // replaces the placeholder unless the connection has already ended.
+            _connections[connection] = Task.CompletedTask;
+            var run = connection.RunAsync();
+            _connections.TryUpdate(connection, run, Task.CompletedTask);
+            return run;
+        }
+
+        /// <summary>The last thing a connection's run does: it no longer counts against its address and is forgotten.</summary>
+        internal void OnConnectionEnded(BrokerConnection connection)
+        {
+            // Counted at accept iff the same condition held (the options do not change while running).
+            if (Options.MaxConnectionsPerAddress > 0 && connection.RemoteEndPoint is IPEndPoint remote && remote.Address != null)
+                ReleaseAddress(remote.Address);
+            _connections.TryRemove(connection, out _);
         }
 
         private void ReleaseAddress(IPAddress address)
         {
             if (_connectionsPerAddress.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
                 ((ICollection<KeyValuePair<IPAddress, int>>)_connectionsPerAddress).Remove(new KeyValuePair<IPAddress, int>(address, 0));
-        }
-
-        private async Task RunConnectionAsync(BrokerConnection connection, TaskCompletionSource<bool> done, IPAddress countedAddress)
-        {
-            try { await connection.RunAsync().ConfigureAwait(false); }
-            catch (Exception e) { ReportInternalError(connection, e); }
-            finally
-            {
-                if (countedAddress != null) ReleaseAddress(countedAddress);
-                _connections.TryRemove(connection, out _);
-                done.TrySetResult(true);
-            }
         }
 
         private async Task HousekeepingLoopAsync(CancellationToken ct)
@@ -413,8 +412,8 @@ namespace MqttPS.Core.Broker
                     var filters = session.SubscriptionFilters();
                     filters.Sort(StringComparer.Ordinal);
                     info.Subscriptions = filters;
-                    info.QueuedMessages = session.Queue.Count;
-                    info.InFlightMessages = session.InflightOut.Count;
+                    info.QueuedMessages = session.QueueCount;
+                    info.InFlightMessages = session.InflightOutCount;
                     info.SessionExpiryInterval = session.SessionExpiryInterval;
                 }
                 result.Add(info);
@@ -513,7 +512,7 @@ namespace MqttPS.Core.Broker
             bool existed;
             lock (session)
             {
-                existed = session.Subscriptions.TryGetValue(subscription.TopicFilter, out var old);
+                existed = session.TryGetSubscription(subscription.TopicFilter, out var old);
                 if (existed) _router.Remove(old);
                 session.Subscriptions[subscription.TopicFilter] = subscription;
                 _router.Add(subscription);
@@ -532,7 +531,7 @@ namespace MqttPS.Core.Broker
         {
             lock (session)
             {
-                if (!session.Subscriptions.TryGetValue(topicFilter, out var old)) return false;
+                if (!session.TryGetSubscription(topicFilter, out var old)) return false;
                 session.Subscriptions.Remove(topicFilter);
                 _router.Remove(old);
                 if (session.IsPersisted) Persistence?.SubscriptionRemoved(session.ClientId, topicFilter);
@@ -660,12 +659,14 @@ namespace MqttPS.Core.Broker
             lock (session)
             {
                 session.IsDiscarded = true;
-                foreach (var s in session.Subscriptions.Values) _router.Remove(s);
-                session.Subscriptions.Clear();
-                dropped = session.Queue.Count;
+                if (session.SubscriptionCount > 0)
+                {
+                    foreach (var s in session.Subscriptions.Values) _router.Remove(s);
+                    session.Subscriptions.Clear();
+                }
+                dropped = session.QueueCount;
                 session.QueueClear();
-                session.InflightOut.Clear();
-                session.InflightIn.Clear();
+                session.ClearInflight();
             }
             Sessions.Remove(session);
             if (session.IsPersisted)

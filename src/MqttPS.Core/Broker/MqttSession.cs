@@ -35,17 +35,59 @@ namespace MqttPS.Core.Broker
         /// <summary>Monotonic time when an offline session ends.</summary>
         public long ExpiresAtMilliseconds { get; set; } = long.MaxValue;
 
+        // The four collections are created when first needed: most sessions sit idle with no subscription (a
+        // publisher), nothing in flight and nothing queued, and four empty collections were a tenth of an idle
+        // connection's memory. Once created they stay, so a busy session does not allocate them again and again.
+        // The properties create them (for adding); counts and lookups below never do.
+        private Dictionary<string, Subscription> _subscriptions;
+        private Dictionary<ushort, InflightMessage> _inflightOut;
+        private Dictionary<ushort, IncomingQoS2Message> _inflightIn;
+        private LinkedList<QueuedMessage> _queue;
+
         /// <summary>Subscriptions by the filter the client sent.</summary>
-        public Dictionary<string, Subscription> Subscriptions { get; } = new Dictionary<string, Subscription>(StringComparer.Ordinal);
+        public Dictionary<string, Subscription> Subscriptions => _subscriptions ?? (_subscriptions = new Dictionary<string, Subscription>(StringComparer.Ordinal));
+
+        public int SubscriptionCount => _subscriptions == null ? 0 : _subscriptions.Count;
+
+        public bool TryGetSubscription(string topicFilter, out Subscription subscription)
+        {
+            subscription = null;
+            return _subscriptions != null && _subscriptions.TryGetValue(topicFilter, out subscription);
+        }
 
         /// <summary>QoS 1/2 messages sent to the client and not completed, by packet id.</summary>
-        public Dictionary<ushort, InflightMessage> InflightOut { get; } = new Dictionary<ushort, InflightMessage>();
+        public Dictionary<ushort, InflightMessage> InflightOut => _inflightOut ?? (_inflightOut = new Dictionary<ushort, InflightMessage>());
+
+        public int InflightOutCount => _inflightOut == null ? 0 : _inflightOut.Count;
+
+        public bool TryGetInflightOut(ushort packetId, out InflightMessage message)
+        {
+            message = null;
+            return _inflightOut != null && _inflightOut.TryGetValue(packetId, out message);
+        }
 
         /// <summary>QoS 2 messages received (PUBREC sent), waiting for PUBREL.</summary>
-        public Dictionary<ushort, IncomingQoS2Message> InflightIn { get; } = new Dictionary<ushort, IncomingQoS2Message>();
+        public Dictionary<ushort, IncomingQoS2Message> InflightIn => _inflightIn ?? (_inflightIn = new Dictionary<ushort, IncomingQoS2Message>());
+
+        public int InflightInCount => _inflightIn == null ? 0 : _inflightIn.Count;
+
+        public bool TryGetInflightIn(ushort packetId, out IncomingQoS2Message message)
+        {
+            message = null;
+            return _inflightIn != null && _inflightIn.TryGetValue(packetId, out message);
+        }
 
         /// <summary>Messages waiting for the in-flight window or for the client to come back.</summary>
-        public LinkedList<QueuedMessage> Queue { get; } = new LinkedList<QueuedMessage>();
+        public LinkedList<QueuedMessage> Queue => _queue ?? (_queue = new LinkedList<QueuedMessage>());
+
+        public int QueueCount => _queue == null ? 0 : _queue.Count;
+
+        /// <summary>Forgets every message in flight in both directions (the session is being discarded).</summary>
+        public void ClearInflight()
+        {
+            _inflightOut?.Clear();
+            _inflightIn?.Clear();
+        }
 
         /// <summary>The session has ended (expired, taken over by a clean start); late deliveries are ignored.</summary>
         public bool IsDiscarded { get; set; }
@@ -103,7 +145,7 @@ namespace MqttPS.Core.Broker
                     _broker.OnMessageDropped(ClientId, delivery.Message, "the client's send buffer is full (slow reader)");
                 return;
             }
-            if (Queue.Count == 0 && InflightOut.Count < SendQuota)
+            if (QueueCount == 0 && InflightOutCount < SendQuota)
             {
                 SendInflight(connection, delivery);
                 return;
@@ -145,7 +187,7 @@ namespace MqttPS.Core.Broker
 
         public void QueueClear()
         {
-            Queue.Clear();
+            _queue?.Clear();
             QueuedBytes = 0;
         }
 
@@ -159,9 +201,9 @@ namespace MqttPS.Core.Broker
                 _broker.OnMessageDropped(ClientId, delivery.Message, "message of " + size + " bytes is larger than the session queue limit (" + byteLimit + " bytes)");
                 return;
             }
-            while ((limit > 0 && Queue.Count >= limit) || (byteLimit > 0 && QueuedBytes + size > byteLimit))
+            while ((limit > 0 && QueueCount >= limit) || (byteLimit > 0 && QueuedBytes + size > byteLimit))
             {
-                var why = limit > 0 && Queue.Count >= limit ? "session queue full (" + limit + ")" : "session queue holds " + QueuedBytes + " of " + byteLimit + " bytes";
+                var why = limit > 0 && QueueCount >= limit ? "session queue full (" + limit + ")" : "session queue holds " + QueuedBytes + " of " + byteLimit + " bytes";
                 // A queued QoS 0 message is the cheapest loss: drop the oldest one first, whatever the policy.
                 LinkedListNode<QueuedMessage> qos0 = null;
                 for (var node = Queue.First; node != null; node = node.Next)
@@ -189,7 +231,7 @@ namespace MqttPS.Core.Broker
             Store(delivery);
             QueueAdd(delivery);
             // An online client falling behind: ask the publisher to slow down before anything has to be dropped.
-            if (Connection != null && !Stalled && Queue.Count >= CongestionTracker.HighWatermark(_broker.Options)) CongestionTracker.Note(this);
+            if (Connection != null && !Stalled && QueueCount >= CongestionTracker.HighWatermark(_broker.Options)) CongestionTracker.Note(this);
         }
 
         private TaskCompletionSource<bool> _drainedWaiter;
@@ -201,14 +243,14 @@ namespace MqttPS.Core.Broker
         /// <summary>Completes when the queue is down to <paramref name="low"/> messages (or the client left).</summary>
         public Task WaitForDrainAsync(int low)
         {
-            if (Connection == null || Queue.Count <= low) return Task.CompletedTask;
+            if (Connection == null || QueueCount <= low) return Task.CompletedTask;
             if (_drainedWaiter == null) _drainedWaiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             return _drainedWaiter.Task;
         }
 
         private void SignalDrained()
         {
-            if (Queue.Count > CongestionTracker.LowWatermark(_broker.Options) && Connection != null) return;
+            if (QueueCount > CongestionTracker.LowWatermark(_broker.Options) && Connection != null) return;
             Stalled = false;
             var waiter = _drainedWaiter;
             _drainedWaiter = null;
@@ -221,7 +263,7 @@ namespace MqttPS.Core.Broker
             var connection = Connection;
             if (connection == null || IsDiscarded) return;
             var now = MonotonicClock.NowMilliseconds;
-            while (Queue.Count > 0 && InflightOut.Count < SendQuota)
+            while (QueueCount > 0 && InflightOutCount < SendQuota)
             {
                 var next = QueueTakeFirst();
                 if (next.Message.IsExpired(now))
@@ -242,9 +284,9 @@ namespace MqttPS.Core.Broker
         {
             var connection = Connection;
             if (connection == null) return;
-            if (InflightOut.Count > 0)
+            if (InflightOutCount > 0)
             {
-                var ordered = new List<InflightMessage>(InflightOut.Values);
+                var ordered = new List<InflightMessage>(_inflightOut.Values);
                 ordered.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
                 foreach (var m in ordered)
                 {
@@ -262,14 +304,14 @@ namespace MqttPS.Core.Broker
             {
                 _lastPacketId++;
                 if (_lastPacketId == 0) _lastPacketId = 1;
-                if (!InflightOut.ContainsKey(_lastPacketId)) return _lastPacketId;
+                if (_inflightOut == null || !_inflightOut.ContainsKey(_lastPacketId)) return _lastPacketId;
             }
             throw new InvalidOperationException("no free packet identifier");
         }
 
         public List<string> SubscriptionFilters()
         {
-            return new List<string>(Subscriptions.Keys);
+            return _subscriptions == null ? new List<string>() : new List<string>(_subscriptions.Keys);
         }
     }
 }

@@ -14,6 +14,7 @@ namespace MqttPS.Core.Broker
         private Socket _socket;
         private Task _acceptLoop;
         private CancellationTokenSource _stop;
+        private string _name;
 
         public MqttTcpListener(IPAddress address, int port)
         {
@@ -22,7 +23,9 @@ namespace MqttPS.Core.Broker
             _port = port;
         }
 
-        public string Name => "tcp " + (LocalEndPoint?.ToString() ?? _address + ":" + _port);
+        /// <summary>Built once when bound: every accepted connection carries it, and idle connections should not each
+        /// hold their own copy.</summary>
+        public string Name => _name ?? "tcp " + _address + ":" + _port;
         public IPEndPoint LocalEndPoint { get; private set; }
 
         public Task StartAsync(Func<MqttAcceptedConnection, Task> accepted, CancellationToken cancellationToken)
@@ -44,6 +47,7 @@ namespace MqttPS.Core.Broker
             }
             _socket = socket;
             LocalEndPoint = (IPEndPoint)socket.LocalEndPoint;
+            _name = "tcp " + LocalEndPoint;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             _acceptLoop = AcceptLoopAsync(accepted, _stop.Token);
             return Task.CompletedTask;
@@ -66,8 +70,9 @@ namespace MqttPS.Core.Broker
                     client.NoDelay = true;
                     var stream = new NetworkStream(client, ownsSocket: true);
                     var remote = client.RemoteEndPoint;
-                    // Not awaited: each connection runs on its own; the accept loop only hands it over.
-                    _ = accepted(new MqttAcceptedConnection(stream, remote, Name, client.Dispose, client));
+                    // Not awaited: each connection runs on its own; the accept loop only hands it over. No OnClose: the
+                    // stream owns the socket, so closing the stream closes the socket (and no delegate per connection).
+                    _ = accepted(new MqttAcceptedConnection(stream, remote, Name, null, client) { StreamIsSocket = true });
                 }
                 catch (Exception)
                 {

@@ -16,7 +16,14 @@ namespace MqttPS.Core.Broker
         private readonly ushort _outboundMaximum;
         private Dictionary<string, ushort> _outbound;
 
-        public TopicAliasMap(ushort inboundMaximum, ushort outboundMaximum)
+        /// <summary>No aliases either way (3.1/3.1.1, or neither side allows any): nothing in it ever changes, so
+        /// every such connection shares one instead of holding its own.</summary>
+        private static readonly TopicAliasMap None = new TopicAliasMap(0, 0);
+
+        public static TopicAliasMap Create(ushort inboundMaximum, ushort outboundMaximum)
+            => inboundMaximum == 0 && outboundMaximum == 0 ? None : new TopicAliasMap(inboundMaximum, outboundMaximum);
+
+        private TopicAliasMap(ushort inboundMaximum, ushort outboundMaximum)
         {
             _inboundMaximum = inboundMaximum;
             _inbound = inboundMaximum > 0 ? new string[inboundMaximum + 1] : null;

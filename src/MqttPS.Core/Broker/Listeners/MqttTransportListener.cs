@@ -132,7 +132,8 @@ namespace MqttPS.Core.Broker.Listeners
                         }
                     }
                 }
-                var connection = new MqttAcceptedConnection(stream, remote, Name, raw.OnClose)
+                // The upgraded stream may not own the raw one: closing the connection closes the raw stream, and with it the socket.
+                var connection = new MqttAcceptedConnection(stream, remote, Name, raw.OnClose ?? raw.Stream.Dispose)
                 {
                     ClientCertificate = secure?.ClientCertificate,
                     CertificateIdentity = secure?.ClientIdentity,
@@ -146,6 +147,7 @@ namespace MqttPS.Core.Broker.Listeners
                 Interlocked.Increment(ref _handshakeFailures);
                 try { HandshakeFailed?.Invoke(remote, e.Message); } catch (Exception) { /* an observer must not break the listener */ }
                 try { stream.Dispose(); } catch (Exception) { }
+                try { raw.Stream.Dispose(); } catch (Exception) { }
                 raw.OnClose?.Invoke();
             }
         }
