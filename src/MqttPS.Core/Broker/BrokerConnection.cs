@@ -28,10 +28,12 @@ namespace MqttPS.Core.Broker
         /// writer is never shared, and connections need no writer of their own.</summary>
         [ThreadStatic] private static MqttBufferWriter _scratch;
 
+        private static readonly bool IsNetFramework =
+            System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+
         /// <summary>.NET (Core) sockets complete a zero-byte read when data arrives; .NET Framework returns at once,
         /// so there the loop reads into the decoder's buffer directly.</summary>
-        private static readonly bool ZeroByteReads =
-            !System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+        private static readonly bool ZeroByteReads = !IsNetFramework;
 
         private readonly MqttBroker _broker;
         private readonly MqttAcceptedConnection _accepted;
@@ -70,7 +72,9 @@ namespace MqttPS.Core.Broker
             _broker = broker;
             _accepted = accepted;
             _stream = accepted.Stream;
-            if (accepted.StreamIsSocket && accepted.Socket != null)
+            // Not on .NET Framework (Windows PowerShell): its NetworkStream expects a blocking socket, and its
+            // asynchronous writes keep no per-socket state that direct writes would save.
+            if (!IsNetFramework && accepted.StreamIsSocket && accepted.Socket != null)
             {
                 // Writes try the socket first (see WriteAsync): non-blocking, so a full socket buffer returns at once.
                 // Only synchronous calls see this mode; the stream's asynchronous reads and writes work as before.
