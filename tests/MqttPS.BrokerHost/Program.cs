@@ -8,7 +8,7 @@ namespace MqttPS.BrokerHost
 {
     /// <summary>
     /// dotnet run -c Release --project tests/MqttPS.BrokerHost -- --port N [--bind ADDRESS] [--conformance]
-    ///     [--max-queued N] [--persistence DIR] [--pool-completions] [--event-threads N] [--spin MICROSECONDS]
+    ///     [--max-queued N] [--persistence DIR] [--pool-completions]
     /// Prints the bound port as the first line of standard output, then runs until SIGINT/SIGTERM or stdin closes
     /// (with --stdin-close).
     /// </summary>
@@ -21,17 +21,7 @@ namespace MqttPS.BrokerHost
             // engine when it starts, i.e. before the first socket exists. --pool-completions turns it off.
             if (Array.IndexOf(args, "--pool-completions") < 0 && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == null)
                 Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-            // Socket event threads (each runs the completions of its share of the connections). The runtime's default
-            // with inline completions is one per CPU, which on a small machine leaves no core to the clients: both
-            // event threads spinning would take a 2-core machine from its clients. One per 4 CPUs, at least one.
-            var threads = Array.IndexOf(args, "--event-threads");
-            var eventThreads = threads >= 0 && threads + 1 < args.Length ? args[threads + 1] : Math.Max(1, Environment.ProcessorCount / 4).ToString();
-            if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT") == null || threads >= 0)
-                Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT", eventThreads);
             var options = new MqttBrokerOptions { Port = 1883, BindAddress = IPAddress.Loopback };
-            // Busy-poll a few microseconds after each read under load (see MqttBrokerOptions.EventLoopSpinMicroseconds);
-            // pointless when completions go through the thread pool. --spin 0 turns it off.
-            if (Array.IndexOf(args, "--pool-completions") < 0) options.EventLoopSpinMicroseconds = 5;
             var stopOnStdinClose = false;
             for (var i = 0; i < args.Length; i++)
             {
@@ -52,11 +42,9 @@ namespace MqttPS.BrokerHost
                     case "--durability": options.PersistenceDurability = (MqttPS.Core.Broker.Persistence.PersistenceDurability)Enum.Parse(typeof(MqttPS.Core.Broker.Persistence.PersistenceDurability), Next(), true); break;
                     case "--stdin-close": stopOnStdinClose = true; break;
                     case "--pool-completions": break;
-                    case "--spin": options.EventLoopSpinMicroseconds = int.Parse(Next()); break;
-                    case "--event-threads": Next(); break; // read before the first socket exists, above
                     case "--help":
                     case "-h":
-                        Console.WriteLine("usage: MqttPS.BrokerHost --port N [--bind ADDRESS] [--conformance] [--max-queued N] [--max-inflight N] [--persistence DIR] [--durability MODE] [--stdin-close] [--pool-completions] [--event-threads N] [--spin MICROSECONDS]");
+                        Console.WriteLine("usage: MqttPS.BrokerHost --port N [--bind ADDRESS] [--conformance] [--max-queued N] [--max-inflight N] [--persistence DIR] [--stdin-close]");
                         return 0;
                     default:
                         Console.Error.WriteLine("unknown argument: " + args[i]);

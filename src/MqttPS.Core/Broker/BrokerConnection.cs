@@ -84,7 +84,6 @@ namespace MqttPS.Core.Broker
             _decoder = new MqttPacketDecoder(null, broker.Options.MaximumPacketSize);
             AcceptedAtMilliseconds = MonotonicClock.NowMilliseconds;
             LastReceivedMilliseconds = AcceptedAtMilliseconds;
-            if (broker.EventLoopSpin.IsEnabled) broker.EventLoopSpin.Add(accepted.Socket);
         }
 
         public EndPoint RemoteEndPoint => _accepted.RemoteEndPoint;
@@ -192,7 +191,6 @@ namespace MqttPS.Core.Broker
                     _firstBytes = new byte[_firstBytesCount];
                     Buffer.BlockCopy(segment.Array, segment.Offset, _firstBytes, 0, _firstBytesCount);
                 }
-                var readAt = _broker.EventLoopSpin.IsEnabled ? EventLoopSpin.ReadStarted() : 0;
                 _decoder.Commit(n);
                 _broker.Counters.AddBytesReceived(n);
                 LastReceivedMilliseconds = MonotonicClock.NowMilliseconds;
@@ -206,7 +204,6 @@ namespace MqttPS.Core.Broker
                     // Every subscriber touched by this read gets one write with everything routed to it.
                     DeferredFlush.End();
                 }
-                if (readAt != 0) _broker.EventLoopSpin.AfterRead(readAt);
                 // Backpressure: while this client does not read what it asked for, stop reading what it sends.
                 if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
                     await WaitForDrainAsync().ConfigureAwait(false);

@@ -46,7 +46,6 @@ namespace MqttPS.Core.Broker
                 : (IMqttBrokerAuthenticator)new AllowAllAuthenticator(Options.AllowAnonymous));
             Authorizer = Options.Authorizer ?? (Options.AclFile != null ? new MqttAclAuthorizer(AclFile.Load(Options.AclFile)) : (IMqttBrokerAuthorizer)AllowAllAuthorizer.Instance);
             Retained = new MqttRetainedStore(OnRetainedChanged, Options.MaxRetainedMessages);
-            EventLoopSpin = new EventLoopSpin(Options.EventLoopSpinMicroseconds);
         }
 
         public MqttBrokerOptions Options { get; }
@@ -82,8 +81,6 @@ namespace MqttPS.Core.Broker
         /// <summary>What opening the persistence directory found (null without <see cref="MqttBrokerOptions.PersistencePath"/>).</summary>
         public MqttRecoveryReport PersistenceRecovery => _ownedPersistence?.Store.Recovery;
         internal BrokerCounters Counters { get; } = new BrokerCounters();
-
-        internal EventLoopSpin EventLoopSpin { get; }
         internal SessionStore Sessions { get; } = new SessionStore();
         internal int ConnectedCount => Counters.ClientsConnected;
 
@@ -166,7 +163,6 @@ namespace MqttPS.Core.Broker
 
         public void Dispose()
         {
-            EventLoopSpin.Dispose();
             if (!IsRunning) return;
             IsRunning = false;
             _stop?.Cancel();

@@ -53,13 +53,6 @@ namespace MqttPS.Core.Broker
         /// dropped instead of queued (a slow reader must not grow memory without bound).</summary>
         public int MaxPendingBytesPerConnection { get; set; } = 8 * 1024 * 1024;
 
-        /// <summary>Microseconds a busy socket event thread keeps polling after handling a read before it goes back to
-        /// sleep (0 = off, the default). Only worth it when socket completions run inline on the event threads
-        /// (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, as the standalone broker host sets): it trades a little
-        /// CPU under load for fewer cross-CPU wake-ups of the broker by its clients. Never spins while the broker is
-        /// idle or lightly loaded.</summary>
-        public int EventLoopSpinMicroseconds { get; set; }
-
         /// <summary>A connection that has not sent CONNECT within this time is closed.</summary>
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
