@@ -37,6 +37,11 @@ namespace MqttPS.Core.Broker
         /// <summary>The message's delivery ended: acknowledged by the subscriber (PUBACK/PUBCOMP), refused, or dropped.</summary>
         void SessionMessageCompleted(string clientId, long sequence);
 
+        /// <summary>The message went out as PUBLISH with <paramref name="packetId"/> and is not acknowledged yet: after a
+        /// restart it is sent again with the same packet id and DUP set [MQTT-4.4.0-1], so a QoS 2 subscriber that already
+        /// has it recognises it instead of delivering it twice.</summary>
+        void SessionMessageSent(string clientId, long sequence, ushort packetId);
+
         /// <summary>The subscriber answered a QoS 2 message with PUBREC and the broker sent PUBREL with <paramref name="packetId"/>:
         /// after a restart, PUBREL is sent again instead of the message [MQTT-4.4.0-1].</summary>
         void SessionMessageReleased(string clientId, long sequence, ushort packetId);

@@ -214,13 +214,14 @@ namespace MqttPS.Core.Broker
                         }
                         var subscriptionIdentifier = m.HasSubscriptionIdentifiers ? m.SubscriptionIdentifiers[0] : 0u;
                         var delivery = new QueuedMessage(BrokerMessage.FromMqttMessage(m, now), m.QoS, m.Retain, subscriptionIdentifier) { StoreSequence = q.Sequence };
-                        if (q.PacketId != 0 && q.State == InFlightState.ReleaseSent)
+                        if (q.PacketId != 0)
                         {
-                            // PUBREC was received before the restart: only PUBREL/PUBCOMP remain, with the same packet id.
-                            session.RestoreReleased(delivery, q.PacketId);
+                            // In flight before the restart, with this packet id: PUBLISH again with DUP, or (PUBREC was
+                            // received) only PUBREL/PUBCOMP remain [MQTT-4.4.0-1].
+                            session.RestoreInflight(delivery, q.PacketId, q.State == InFlightState.ReleaseSent);
                             continue;
                         }
-                        // Restored as queued: they go out with fresh packet ids once the client is back.
+                        // Never sent: queued, they go out with fresh packet ids once the client is back.
                         session.QueueAdd(delivery);
                     }
                     Sessions.Put(session);

@@ -109,10 +109,12 @@ namespace MqttPS.Core.Broker
             delivery.StoreSequence = persistence.SessionMessageQueued(ClientId, m, delivery.SubscriptionIdentifier);
         }
 
-        /// <summary>Restores an outgoing QoS 2 message that was waiting for PUBCOMP when the broker stopped.</summary>
-        public void RestoreReleased(QueuedMessage delivery, ushort packetId)
+        /// <summary>Restores an outgoing message that was in flight when the broker stopped: sent and waiting for
+        /// PUBACK/PUBREC, or (<paramref name="released"/>) QoS 2 waiting for PUBCOMP. Called in store order, so
+        /// <see cref="ResendInflight"/> sends them again in their original order.</summary>
+        public void RestoreInflight(QueuedMessage delivery, ushort packetId, bool released)
         {
-            InflightOut[packetId] = new InflightMessage(delivery, packetId, ++_sequence) { Released = true };
+            InflightOut[packetId] = new InflightMessage(delivery, packetId, ++_sequence) { Released = released };
         }
 
         /// <summary>The message's delivery ended (acknowledged, refused, dropped, expired): forget it in the store.</summary>
@@ -158,6 +160,7 @@ namespace MqttPS.Core.Broker
             var id = NextPacketId();
             Store(delivery);
             InflightOut[id] = new InflightMessage(delivery, id, ++_sequence);
+            if (delivery.StoreSequence != 0) _broker.Persistence?.SessionMessageSent(ClientId, delivery.StoreSequence, id);
             // Too large for the client: discarded as if delivered [MQTT-3.1.2-25], the id is free again.
             if (connection.SendPublish(delivery, id, false) == 2)
             {

@@ -199,6 +199,51 @@ namespace MqttPS.Core.Tests.BrokerProduction
         }
     
         [Fact]
+        public async Task Messages_in_flight_to_a_subscriber_at_SIGKILL_are_sent_again_with_their_packet_ids_and_DUP()
+        {
+            ushort qos1Id, qos2Id;
+            using (var host = await BrokerHostProcess.StartAsync("--persistence", _dir))
+            {
+                using (var sub = await RawMqttConnection.OpenAsync(host.Port))
+                {
+                    await sub.ConnectAsync("inflight-sub", cleanSession: false);
+                    await sub.SubscribeAsync("inflight/#", MqttQualityOfService.ExactlyOnce);
+                    using (var publisher = await ConnectAsync(ClientOptions(host.Port, "inflight-pub")))
+                    {
+                        // Acknowledged to the publisher means stored, including that it went out to the subscriber.
+                        await publisher.PublishAsync(Message("inflight/1", "one", MqttQualityOfService.AtLeastOnce));
+                        await publisher.PublishAsync(Message("inflight/2", "two", MqttQualityOfService.ExactlyOnce));
+                    }
+                    // The subscriber receives both and acknowledges neither before the broker dies.
+                    var first = Assert.IsType<PublishPacket>(await sub.ReceiveAsync(TimeSpan.FromSeconds(10)));
+                    var second = Assert.IsType<PublishPacket>(await sub.ReceiveAsync(TimeSpan.FromSeconds(10)));
+                    Assert.False(first.Dup);
+                    qos1Id = first.PacketId;
+                    qos2Id = second.PacketId;
+                    await host.KillAsync();
+                }
+            }
+            using (var host = await BrokerHostProcess.StartAsync("--persistence", _dir))
+            using (var sub = await RawMqttConnection.OpenAsync(host.Port))
+            {
+                await sub.ConnectAsync("inflight-sub", cleanSession: false);
+                // [MQTT-4.4.0-1]: unacknowledged PUBLISH packets again, in order, with their original packet ids and DUP.
+                var first = Assert.IsType<PublishPacket>(await sub.ReceiveAsync(TimeSpan.FromSeconds(10)));
+                var second = Assert.IsType<PublishPacket>(await sub.ReceiveAsync(TimeSpan.FromSeconds(10)));
+                Assert.Equal(("inflight/1", "one", qos1Id, true, MqttQualityOfService.AtLeastOnce),
+                    (first.Topic, System.Text.Encoding.UTF8.GetString(first.Payload), first.PacketId, first.Dup, first.QoS));
+                Assert.Equal(("inflight/2", "two", qos2Id, true, MqttQualityOfService.ExactlyOnce),
+                    (second.Topic, System.Text.Encoding.UTF8.GetString(second.Payload), second.PacketId, second.Dup, second.QoS));
+                // The flows complete under those ids; nothing else is left.
+                await sub.SendAsync(new PubAckPacket { PacketId = qos1Id });
+                await sub.SendAsync(new PubRecPacket { PacketId = qos2Id });
+                Assert.Equal(qos2Id, Assert.IsType<PubRelPacket>(await sub.ReceiveAsync(TimeSpan.FromSeconds(10))).PacketId);
+                await sub.SendAsync(new PubCompPacket { PacketId = qos2Id });
+                await Assert.ThrowsAsync<TimeoutException>(() => sub.ReceiveAsync(TimeSpan.FromMilliseconds(500)));
+            }
+        }
+
+        [Fact]
         public async Task Broker_start_time_with_100000_stored_retained_messages()
         {
             const int count = 100_000;

@@ -62,6 +62,11 @@ namespace MqttPS.Core.Broker.Persistence
             if (sequence != 0) Record(() => _store.AcknowledgeMessageAsync(clientId, sequence));
         }
 
+        public void SessionMessageSent(string clientId, long sequence, ushort packetId)
+        {
+            if (sequence != 0) Record(() => _store.SetInFlightAsync(clientId, sequence, packetId, InFlightState.PublishSent));
+        }
+
         public void SessionMessageReleased(string clientId, long sequence, ushort packetId)
         {
             if (sequence != 0) Record(() => _store.SetInFlightAsync(clientId, sequence, packetId, InFlightState.ReleaseSent));
