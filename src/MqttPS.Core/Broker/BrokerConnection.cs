@@ -13,8 +13,8 @@ namespace MqttPS.Core.Broker
     /// <summary>
     /// One client connection: a receive loop that decodes straight from the socket into the decoder's buffer and
     /// handles each packet inline, and a writer that drains the send queue and writes everything pending in one socket
-    /// write. The writer runs only while there is something to send (an idle connection has no writer task). A protocol violation closes this connection only (5.0: DISCONNECT with the reason code
-    /// first).
+    /// write. The writer runs only while there is something to send (an idle connection has no writer task). A protocol
+    /// violation closes this connection only (5.0: DISCONNECT with the reason code first).
     /// </summary>
     internal sealed partial class BrokerConnection
     {

@@ -132,8 +132,9 @@ namespace MqttPS.Core.Broker.Listeners
                         }
                     }
                 }
-                // The upgraded stream may not own the raw one: closing the connection closes the raw stream, and with it the socket.
-                var connection = new MqttAcceptedConnection(stream, remote, Name, raw.OnClose ?? raw.Stream.Dispose)
+                // The upgraded stream may not own the raw one: closing the connection closes the raw stream, and with
+                // it the socket (the TCP listener's stream owns its socket).
+                var connection = new MqttAcceptedConnection(stream, remote, Name, raw.Stream.Dispose)
                 {
                     ClientCertificate = secure?.ClientCertificate,
                     CertificateIdentity = secure?.ClientIdentity,
@@ -148,7 +149,6 @@ namespace MqttPS.Core.Broker.Listeners
                 try { HandshakeFailed?.Invoke(remote, e.Message); } catch (Exception) { /* an observer must not break the listener */ }
                 try { stream.Dispose(); } catch (Exception) { }
                 try { raw.Stream.Dispose(); } catch (Exception) { }
-                raw.OnClose?.Invoke();
             }
         }
 
