@@ -105,6 +105,7 @@ done
 cat > "$OUT/memload.py" <<'PY'
 import socket, struct, sys, time
 mode, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+prefix = sys.argv[4] if len(sys.argv) > 4 else "idle" 
 def connect(cid):
     s = socket.create_connection(("127.0.0.1", port))
     cid = cid.encode()
@@ -120,7 +121,7 @@ def vbi(n):
         out += bytes([b | (0x80 if n else 0)])
         if not n: return out
 if mode == "idle":
-    socks = [connect("idle-%d" % i) for i in range(count)]
+    socks = [connect("%s-%d" % (prefix, i)) for i in range(count)]
     print("ready", flush=True)
     sys.stdin.readline()          # hold them until told to stop
 elif mode == "retained":
@@ -138,20 +139,36 @@ elif mode == "retained":
 PY
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+# hold_start FD WHO MODE PORT COUNT PREFIX: starts a helper that connects and then holds until FD is written to.
+hold_start() {
+  local fd=$1 who=$2 mode=$3 port=$4 count=$5 prefix=$6 fifo="$OUT/hold.$2.$6" log="$OUT/memload.$2.$3.$6"
+  rm -f "$fifo"; mkfifo "$fifo"
+  ( ulimit -n 4096; "$PY" "$OUT/memload.py" "$mode" "$port" "$count" "$prefix" < "$fifo" > "$log" 2>&1 ) &
+  local helper=$!
+  HOLD_PIDS="$HOLD_PIDS $helper"
+  eval "exec $fd>\"\$fifo\""
+  for _ in $(seq 1 600); do grep -q ready "$log" 2>/dev/null && break; kill -0 $helper 2>/dev/null || break; sleep 0.1; done
+  grep -q ready "$log" || echo "# $mode: helper failed against $who: $(tail -2 "$log")" >&2
+}
 memory_row() { # memory_row LABEL MODE COUNT
-  local label=$1 mode=$2 count=$3 who port pid before after fifo
+  local label=$1 mode=$2 count=$3 who port pid before after next fifo extra
   for who in ours mosquitto; do
     if [ "$who" = ours ]; then port=$OURS_PORT; pid=$OURS_PID; else port=$MOSQ_PORT; pid=$MOSQ_PID; fi
+    HOLD_PIDS=""
     sleep 1; before="$(rss_kb "$pid")"
-    fifo="$OUT/hold.$who"; rm -f "$fifo"; mkfifo "$fifo"
-    ( ulimit -n 4096; "$PY" "$OUT/memload.py" "$mode" "$port" "$count" < "$fifo" > "$OUT/memload.$who.$mode" 2>&1 ) &
-    local helper=$!
-    exec 4>"$fifo"
-    for _ in $(seq 1 600); do grep -q ready "$OUT/memload.$who.$mode" 2>/dev/null && break; kill -0 $helper 2>/dev/null || break; sleep 0.1; done
+    hold_start 4 "$who" "$mode" "$port" "$count" first
     sleep 2; after="$(rss_kb "$pid")"
-    echo >&4; exec 4>&-; wait $helper 2>/dev/null
-    grep -q ready "$OUT/memload.$who.$mode" || echo "# $label: helper failed against $who: $(tail -2 "$OUT/memload.$who.$mode")" >&2
-    echo "$who memory label=$label rss_before_kb=$before rss_after_kb=$after delta_kb=$((after - before)) per_item_bytes=$(( (after - before) * 1024 / count ))" >> "$OUT/summary.txt"
+    extra=""
+    if [ "$mode" = idle ]; then
+      # A second thousand on top: what each further connection costs once the connection path has run (the first
+      # thousand also pays one-time costs, such as .NET compiling that path, which are not per connection).
+      hold_start 5 "$who" "$mode" "$port" "$count" next
+      sleep 2; next="$(rss_kb "$pid")"
+      echo >&5; exec 5>&-
+      extra=" rss_next_kb=$next next_per_item_bytes=$(( (next - after) * 1024 / count ))"
+    fi
+    echo >&4; exec 4>&-; wait $HOLD_PIDS 2>/dev/null
+    echo "$who memory label=$label rss_before_kb=$before rss_after_kb=$after delta_kb=$((after - before)) per_item_bytes=$(( (after - before) * 1024 / count ))$extra" >> "$OUT/summary.txt"
   done
 }
 for extra in $BENCH_EXTRA; do
@@ -191,7 +208,7 @@ for key in order:
     elif key.startswith("cli"):
         figs = ["pub_secs_median", "e2e_secs_median", "broker_rss_max_kb", "broker_cpu_pct"]
     elif key.startswith("memory"):
-        figs = ["rss_before_kb", "rss_after_kb", "delta_kb", "per_item_bytes"]
+        figs = ["rss_before_kb", "rss_after_kb", "delta_kb", "per_item_bytes"] + (["next_per_item_bytes"] if "next_per_item_bytes" in o or "next_per_item_bytes" in m else [])
     else:
         figs = ["msgs_per_s_median", "lost_median", "broker_rss_max_kb", "broker_cpu_pct", "cpu_s_per_M"]
         for d in (o, m):
