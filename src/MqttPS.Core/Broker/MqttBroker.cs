@@ -93,10 +93,10 @@ namespace MqttPS.Core.Broker
         {
             if (IsRunning) throw new InvalidOperationException("the broker is already running");
             _stop = new CancellationTokenSource();
-            var listeners = new List<IMqttBrokerListener> { new MqttTcpListener(Options.BindAddress, Options.Port) };
+            var listeners = new List<IMqttBrokerListener> { new MqttTcpListener(Options.BindAddress, Options.Port) { UseEpoll = Options.UseEpollSockets } };
             foreach (var extra in Options.AdditionalListeners)
             {
-                if (extra.Kind == MqttListenerKind.Tcp) listeners.Add(new MqttTcpListener(extra.BindAddress, extra.Port));
+                if (extra.Kind == MqttListenerKind.Tcp) listeners.Add(new MqttTcpListener(extra.BindAddress, extra.Port) { UseEpoll = Options.UseEpollSockets });
                 else
                 {
                     var transport = MqttTransportListener.FromOptions(extra);

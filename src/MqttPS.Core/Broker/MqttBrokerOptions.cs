@@ -98,5 +98,10 @@ namespace MqttPS.Core.Broker
 
         /// <summary>Optional persistence hooks (see <see cref="IMqttBrokerPersistence"/>).</summary>
         public IMqttBrokerPersistence Persistence { get; set; }
+
+        /// <summary>Whether plain TCP connections run on the Linux epoll engine (see
+        /// <see cref="Transport.Epoll.EpollEventLoop"/>); null: wherever it is supported. Tests set false to cover the
+        /// .NET socket path, which Windows and macOS take.</summary>
+        internal bool? UseEpollSockets { get; set; }
     }
 }

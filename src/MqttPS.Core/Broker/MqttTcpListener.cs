@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using MqttPS.Core.Transport.Epoll;
 
 namespace MqttPS.Core.Broker
 {
@@ -28,6 +29,11 @@ namespace MqttPS.Core.Broker
         public string Name => _name ?? "tcp " + _address + ":" + _port;
         public IPEndPoint LocalEndPoint { get; private set; }
 
+        /// <summary>Whether accepted sockets run on the Linux epoll engine (<see cref="EpollEventLoop"/>) or on .NET's
+        /// NetworkStream; null (the default): the epoll engine wherever it is supported.</summary>
+        internal bool? UseEpoll { get; set; }
+        private bool _useEpoll;
+
         public Task StartAsync(Func<MqttAcceptedConnection, Task> accepted, CancellationToken cancellationToken)
         {
             var socket = new Socket(_address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -46,6 +52,7 @@ namespace MqttPS.Core.Broker
                 throw new SocketException((int)e.SocketErrorCode);
             }
             _socket = socket;
+            _useEpoll = UseEpoll ?? EpollEventLoop.IsSupported;
             LocalEndPoint = (IPEndPoint)socket.LocalEndPoint;
             _name = "tcp " + LocalEndPoint;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -68,11 +75,14 @@ namespace MqttPS.Core.Broker
                 try
                 {
                     client.NoDelay = true;
-                    var stream = new NetworkStream(client, ownsSocket: true);
                     var remote = client.RemoteEndPoint;
-                    // Not awaited: each connection runs on its own; the accept loop only hands it over. No OnClose: the
-                    // stream owns the socket, so closing the stream closes the socket (and no delegate per connection).
-                    _ = accepted(new MqttAcceptedConnection(stream, remote, Name, null, client) { StreamIsSocket = true });
+                    // Both streams own the socket: closing the stream closes the socket (no OnClose delegate per
+                    // connection). The epoll stream writes to the socket first by itself, so it is not StreamIsSocket.
+                    var connection = _useEpoll
+                        ? new MqttAcceptedConnection(new EpollSocketStream(client, EpollEventLoop.Next()), remote, Name, null, client)
+                        : new MqttAcceptedConnection(new NetworkStream(client, ownsSocket: true), remote, Name, null, client) { StreamIsSocket = true };
+                    // Not awaited: each connection runs on its own; the accept loop only hands it over.
+                    _ = accepted(connection);
                 }
                 catch (Exception)
                 {
