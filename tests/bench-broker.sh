@@ -9,7 +9,8 @@
 #
 # Environment: MQTTPS_SHARED (default: ../shared beside the repository root, else the first ancestor directory
 # holding shared/bench), BENCH_SECTIONS, BENCH_REPEATS, BENCH_SCALE, BENCH_PROTO (passed to run-bench.sh),
-# BENCH_EXTRA ("idle retained" by default; empty to skip), BENCH_OUT (directory for raw output; default a temp dir).
+# BENCH_EXTRA ("idle retained" by default; empty to skip), BENCH_OUT (directory for raw output; default a temp dir),
+# MQTTPS_SOCKET_ENGINE (dotnet: our broker on .NET's sockets instead of its Linux epoll engine, for comparison).
 # Needs: dotnet, mosquitto, mosquitto-clients, python3, cc/make + libmosquitto-dev if mqttload is not built yet.
 set -u
 ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
@@ -164,10 +165,11 @@ memory_row() { # memory_row LABEL MODE COUNT
       # thousand also pays one-time costs, such as .NET compiling that path, which are not per connection).
       hold_start 5 "$who" "$mode" "$port" "$count" next
       sleep 2; next="$(rss_kb "$pid")"
-      echo >&5; exec 5>&-
+      { echo >&5; } 2>/dev/null; exec 5>&-
       extra=" rss_next_kb=$next next_per_item_bytes=$(( (next - after) * 1024 / count ))"
     fi
-    echo >&4; exec 4>&-; wait $HOLD_PIDS 2>/dev/null
+    # (the retained helper has already exited: nobody reads the release line)
+    { echo >&4; } 2>/dev/null; exec 4>&-; wait $HOLD_PIDS 2>/dev/null
     echo "$who memory label=$label rss_before_kb=$before rss_after_kb=$after delta_kb=$((after - before)) per_item_bytes=$(( (after - before) * 1024 / count ))$extra" >> "$OUT/summary.txt"
   done
 }
