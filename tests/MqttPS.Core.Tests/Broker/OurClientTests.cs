@@ -15,7 +15,8 @@ namespace MqttPS.Core.Tests.Broker
     {
         private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
-        private static async Task<MqttClient> ConnectAsync(BrokerTestHost host, string clientId, Action<MqttClientOptions> configure = null)
+        /// <summary>A 5.0 client of the host (also used by <see cref="SocketEngineTests"/>).</summary>
+        internal static async Task<MqttClient> ConnectAsync(BrokerTestHost host, string clientId, Action<MqttClientOptions> configure = null)
         {
             var options = new MqttClientOptions("127.0.0.1", host.Port) { ClientId = clientId, ProtocolVersion = MqttProtocolVersion.V500 };
             configure?.Invoke(options);
@@ -24,7 +25,8 @@ namespace MqttPS.Core.Tests.Broker
             return client;
         }
 
-        private static async Task<MqttMessage> ReceiveAsync(MqttClient client, TimeSpan? timeout = null)
+        /// <summary>The next message, or null after the timeout (5 s by default).</summary>
+        internal static async Task<MqttMessage> ReceiveAsync(MqttClient client, TimeSpan? timeout = null)
         {
             using var cts = new CancellationTokenSource(timeout ?? Wait);
             try { return await client.ReceiveAsync(cts.Token); }

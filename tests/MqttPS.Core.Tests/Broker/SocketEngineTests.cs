@@ -1,6 +1,5 @@
 using System;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using MqttPS.Core.Client;
 using MqttPS.Core.Messages;
@@ -18,19 +17,9 @@ namespace MqttPS.Core.Tests.Broker
     {
         private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-        private static async Task<MqttClient> ConnectAsync(BrokerTestHost host, string clientId)
-        {
-            var client = new MqttClient(new MqttClientOptions("127.0.0.1", host.Port) { ClientId = clientId, ProtocolVersion = MqttProtocolVersion.V500 });
-            await client.ConnectAsync();
-            return client;
-        }
+        private static Task<MqttClient> ConnectAsync(BrokerTestHost host, string clientId) => OurClientTests.ConnectAsync(host, clientId);
 
-        private static async Task<MqttMessage> ReceiveAsync(MqttClient client)
-        {
-            using var cts = new CancellationTokenSource(Wait);
-            try { return await client.ReceiveAsync(cts.Token); }
-            catch (OperationCanceledException) { return null; }
-        }
+        private static Task<MqttMessage> ReceiveAsync(MqttClient client) => OurClientTests.ReceiveAsync(client, Wait);
 
         [Theory]
         [InlineData(false)]
