@@ -49,8 +49,6 @@ namespace MqttPS.Core.Transport.Epoll
             _id = loop.Register(this, _fd);
         }
 
-        internal Socket Socket => _socket;
-
         public override bool CanRead => true;
         public override bool CanWrite => true;
         public override bool CanSeek => false;
