@@ -92,7 +92,8 @@ namespace MqttPS.Core.Broker
         public string ClientId { get; private set; }
         public string Username { get; private set; }
         public MqttClientIdentity Identity { get; private set; }
-        public MqttSession Session { get; private set; }
+        /// <summary>Set by the broker just before the CONNACK goes out, so a client holding its CONNACK is listed.</summary>
+        public MqttSession Session { get; internal set; }
         public bool CleanStart { get; private set; }
         public ushort KeepAliveSeconds { get; private set; }
         public long AcceptedAtMilliseconds { get; }

@@ -390,7 +390,7 @@ namespace MqttPS.Core.Broker
             {
                 if (!c.IsConnected || c.IsClosing) continue;
                 var session = c.Session;
-                // IsConnected is set before AttachSession returns (which already sent the CONNACK): still attaching.
+                // Connected but its session not attached yet (the CONNACK has not gone out).
                 if (session == null) continue;
                 var info = new MqttBrokerClientInfo
                 {
@@ -592,6 +592,9 @@ namespace MqttPS.Core.Broker
                     }
                     // [MQTT-3.2.2-2/3]: session present only when a stored session is resumed.
                     connAck.SessionPresent = existing != null;
+                    // Before the CONNACK: a client that has it (the send can complete at once) must find itself in
+                    // GetClients.
+                    connection.Session = session;
                     connection.Send(connAck);
                     session.ResendInflight();
                 }
