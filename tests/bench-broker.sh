@@ -106,7 +106,7 @@ done
 cat > "$OUT/memload.py" <<'PY'
 import socket, struct, sys, time
 mode, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-prefix = sys.argv[4] if len(sys.argv) > 4 else "idle" 
+prefix = sys.argv[4] if len(sys.argv) > 4 else "idle"
 def connect(cid):
     s = socket.create_connection(("127.0.0.1", port))
     cid = cid.encode()
@@ -152,7 +152,7 @@ hold_start() {
   grep -q ready "$log" || echo "# $mode: helper failed against $who: $(tail -2 "$log")" >&2
 }
 memory_row() { # memory_row LABEL MODE COUNT
-  local label=$1 mode=$2 count=$3 who port pid before after next fifo extra
+  local label=$1 mode=$2 count=$3 who port pid before after next extra
   for who in ours mosquitto; do
     if [ "$who" = ours ]; then port=$OURS_PORT; pid=$OURS_PID; else port=$MOSQ_PORT; pid=$MOSQ_PID; fi
     HOLD_PIDS=""

@@ -21,7 +21,7 @@ namespace MqttPS.Core.Transport.Epoll
 
         /// <summary>"epoll" (the default where supported) or "dotnet" (.NET's NetworkStream) for the broker's TCP
         /// connections; for comparisons and as a way out should this engine misbehave somewhere.</summary>
-        internal const string EngineVariable = "MQTTPS_SOCKET_ENGINE";
+        private const string EngineVariable = "MQTTPS_SOCKET_ENGINE";
 
         private static readonly Lazy<EpollEventLoop[]> Loops = new Lazy<EpollEventLoop[]>(CreateLoops);
         private static int _nextLoop;

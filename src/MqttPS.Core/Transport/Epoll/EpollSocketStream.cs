@@ -118,26 +118,7 @@ namespace MqttPS.Core.Transport.Epoll
         }
 
         /// <summary>Bytes read (0 = the peer has closed), or -1 when the socket has nothing now.</summary>
-        private int TryReceive(byte[] buffer, int offset, int count, int flags)
-        {
-            AddReference();
-            try
-            {
-                while (true)
-                {
-                    var n = (long)recv(_fd, ref buffer[offset], (IntPtr)count, MSG_DONTWAIT | flags);
-                    if (n >= 0) return (int)n;
-                    var errno = Marshal.GetLastWin32Error();
-                    if (errno == EINTR) continue;
-                    if (errno == EAGAIN) return -1;
-                    throw new IOException("Unable to read data from the transport connection: " + ErrorName(errno) + ".");
-                }
-            }
-            finally
-            {
-                ReleaseReference();
-            }
-        }
+        private int TryReceive(byte[] buffer, int offset, int count, int flags) => Transfer(false, buffer, offset, count, flags);
 
         /// <summary>Reuses the last completed task when the count repeats (full reads do), as NetworkStream does.</summary>
         private Task<int> ResultTask(int n)
@@ -192,19 +173,26 @@ namespace MqttPS.Core.Transport.Epoll
         }
 
         /// <summary>Bytes the kernel took, or -1 when it has no room now.</summary>
-        private int TrySend(byte[] buffer, int offset, int count)
+        private int TrySend(byte[] buffer, int offset, int count) => Transfer(true, buffer, offset, count, MSG_NOSIGNAL);
+
+        /// <summary>One non-blocking send or recv, retried on EINTR: bytes moved, or -1 on EAGAIN. The descriptor
+        /// stays open for the call even if the stream is disposed meanwhile.</summary>
+        private int Transfer(bool sending, byte[] buffer, int offset, int count, int flags)
         {
             AddReference();
             try
             {
                 while (true)
                 {
-                    var n = (long)send(_fd, ref buffer[offset], (IntPtr)count, MSG_DONTWAIT | MSG_NOSIGNAL);
+                    var n = (long)(sending
+                        ? send(_fd, ref buffer[offset], (IntPtr)count, MSG_DONTWAIT | flags)
+                        : recv(_fd, ref buffer[offset], (IntPtr)count, MSG_DONTWAIT | flags));
                     if (n >= 0) return (int)n;
                     var errno = Marshal.GetLastWin32Error();
                     if (errno == EINTR) continue;
                     if (errno == EAGAIN) return -1;
-                    throw new IOException("Unable to write data to the transport connection: " + ErrorName(errno) + ".");
+                    throw new IOException("Unable to " + (sending ? "write data to" : "read data from") + " the transport connection: "
+                        + ErrorName(errno) + ".");
                 }
             }
             finally
