@@ -84,6 +84,9 @@ namespace MqttPS.Core.Broker
         internal SessionStore Sessions { get; } = new SessionStore();
         internal int ConnectedCount => Counters.ClientsConnected;
 
+        /// <summary>Connections not yet fully ended (a closed clean session is gone once its connection is off this count).</summary>
+        internal int OpenConnectionCount => _connections.Count;
+
         /// <summary>Unexpected exceptions caught at a connection boundary (each closed only its connection).</summary>
         public long InternalErrors => Interlocked.Read(ref _internalErrors);
 
