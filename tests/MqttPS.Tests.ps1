@@ -109,7 +109,9 @@ Describe 'Start-MqttBroker, Get-MqttBroker, Get-MqttBrokerClient, Stop-MqttBroke
                 catch { Start-Sleep -Milliseconds 200 }
             }
             $published | Should -BeTrue
-            while (@($output | Where-Object { "$($_.Kind)" -eq 'MessagePublished' }).Count -lt 1 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            # Read the collection by index: enumerating a PSDataCollection that is still open blocks until it closes.
+            $seenKinds = { for ($i = 0; $i -lt $output.Count; $i++) { "$($output[$i].Kind)" } }
+            while (@(& $seenKinds) -notcontains 'MessagePublished' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()   # what Ctrl+C does: StopProcessing
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
@@ -608,13 +610,13 @@ Describe 'Register-MqttSubscription (background), Get-MqttSubscription, Unregist
     }
 
     It 'refuses a source identifier another event subscriber uses' {
-        Register-EngineEvent -SourceIdentifier 'pester.taken'
+        $null = Register-EngineEvent -SourceIdentifier 'pester.taken' -Action { }
         try {
             { Register-MqttSubscription -Topic 'pester/taken' -SourceIdentifier 'pester.taken' } |
                 Should -Throw -ErrorId 'SourceIdentifierInUse,MqttPS.Commands.RegisterMqttSubscriptionCommand'
             Get-MqttSubscription -SourceIdentifier 'pester.taken' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         }
-        finally { Unregister-Event -SourceIdentifier 'pester.taken' }
+        finally { Unregister-Event -SourceIdentifier 'pester.taken'; Remove-Job -Name 'pester.taken' -Force -ErrorAction SilentlyContinue }
     }
 
     It 'stops queueing events once Unregister-Event removed the subscriber' {
