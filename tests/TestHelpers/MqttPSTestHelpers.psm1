@@ -1,0 +1,147 @@
+# Helpers shared by the Pester files (tests/*.Tests.ps1). Import in BeforeAll:
+#   Import-Module (Join-Path $PSScriptRoot 'TestHelpers/MqttPSTestHelpers.psm1') -Force
+# Every wait here has a deadline: a test that would hang fails instead.
+
+$script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+
+function Get-MqttPSModulePath {
+    <# The module manifest of the build under test (out/MqttPS, laid out by dotnet build src/MqttPS). #>
+    Join-Path $script:RepositoryRoot 'out/MqttPS/MqttPS.psd1'
+}
+
+function Get-FreeTcpPort {
+    <# A loopback port that was free a moment ago. #>
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function Wait-Until {
+    <# Polls the condition until it is true; throws (naming -Because) when the deadline passes. #>
+    param(
+        [Parameter(Mandatory)] [scriptblock] $Condition,
+        [double] $TimeoutSeconds = 10,
+        [int] $IntervalMilliseconds = 50,
+        [string] $Because = 'the condition'
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -ge $deadline) { throw "Timed out after $TimeoutSeconds s waiting for $Because." }
+        Start-Sleep -Milliseconds $IntervalMilliseconds
+    }
+}
+
+function Wait-TcpPort {
+    <# Waits until something accepts connections on 127.0.0.1:Port. #>
+    param([Parameter(Mandatory)] [int] $Port, [double] $TimeoutSeconds = 10)
+    Wait-Until -TimeoutSeconds $TimeoutSeconds -Because "a listener on port $Port" -Condition {
+        try { $probe = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $Port); $probe.Dispose(); $true } catch { $false }
+    }
+}
+
+function Start-Mosquitto {
+    <#
+    Starts Debian's mosquitto on a free loopback port (or -Port) with a configuration written to a new temporary
+    folder: a loopback listener, no persistence, anonymous access unless -ConfigLines say otherwise. Returns an
+    object with Port, Uri, Directory, ConfigPath and Process; stop it with Stop-Mosquitto (by process id).
+    #>
+    param([string[]] $ConfigLines = @(), [int] $Port = 0, [string] $Directory)
+    $mosquitto = '/usr/sbin/mosquitto'
+    if (-not (Test-Path $mosquitto)) { throw 'mosquitto is not installed: run tests/install-dependencies.sh as root.' }
+    if (-not $Directory) { $Directory = Join-Path ([IO.Path]::GetTempPath()) ("mqttps-mosquitto-" + [Guid]::NewGuid().ToString('n')) }
+    $null = New-Item -ItemType Directory -Force -Path $Directory
+    if ($Port -eq 0) { $Port = Get-FreeTcpPort }
+    $lines = @("listener $Port 127.0.0.1", 'persistence false')
+    if (-not ($ConfigLines | Where-Object { $_ -like 'allow_anonymous*' })) { $lines += 'allow_anonymous true' }
+    $configPath = Join-Path $Directory 'mosquitto.conf'
+    Set-Content -Path $configPath -Value ($lines + $ConfigLines)
+    $server = [pscustomobject]@{
+        Port = $Port; Uri = "mqtt://127.0.0.1:$Port"; Directory = $Directory; ConfigPath = $configPath; Process = $null
+        LogPath = Join-Path $Directory 'mosquitto.log'
+    }
+    Start-MosquittoProcess -Server $server
+    $server
+}
+
+function Start-MosquittoProcess {
+    <# (Re)starts the mosquitto process of a server from Start-Mosquitto, with the same configuration and port. #>
+    param([Parameter(Mandatory)] $Server)
+    $start = [System.Diagnostics.ProcessStartInfo]::new('/usr/sbin/mosquitto')
+    $start.ArgumentList.Add('-c'); $start.ArgumentList.Add($Server.ConfigPath)
+    $start.UseShellExecute = $false
+    $start.RedirectStandardError = $true
+    $start.RedirectStandardOutput = $true
+    $process = [System.Diagnostics.Process]::Start($start)
+    # Drain the pipes so that a chatty broker never blocks on a full pipe.
+    $null = $process.StandardError.ReadToEndAsync()
+    $null = $process.StandardOutput.ReadToEndAsync()
+    $Server.Process = $process
+    Wait-TcpPort -Port $Server.Port
+}
+
+function Stop-Mosquitto {
+    <# Stops mosquitto by its process id (-Kill: SIGKILL, as a crash) and, unless -KeepDirectory, removes its folder. #>
+    param([Parameter(Mandatory, ValueFromPipeline)] $Server, [switch] $Kill, [switch] $KeepDirectory)
+    process {
+        if ($Server.Process -and -not $Server.Process.HasExited) {
+            if ($Kill) { $Server.Process.Kill() } else { $null = & kill -TERM $Server.Process.Id }
+            if (-not $Server.Process.WaitForExit(10000)) { $Server.Process.Kill() }
+        }
+        if (-not $KeepDirectory) { Remove-Item -Recurse -Force -Path $Server.Directory -ErrorAction SilentlyContinue }
+    }
+}
+
+function Start-PowerShellTask {
+    <#
+    Runs a script block in a new runspace of this process (another thread), with the module under test imported.
+    Returns a handle for Wait-PowerShellTask / Stop-PowerShellTask. Output is collected in .Output (read it by index
+    while the task runs: enumerating an open PSDataCollection blocks until it closes).
+    #>
+    param([Parameter(Mandatory)] [scriptblock] $ScriptBlock, [object[]] $ArgumentList = @())
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript("Import-Module '$((Get-MqttPSModulePath).Replace("'", "''"))'").AddStatement()
+    $null = $ps.AddScript($ScriptBlock.ToString())
+    foreach ($a in $ArgumentList) { $null = $ps.AddArgument($a) }
+    $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    $noInput.Complete()
+    $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke($noInput, $output); Output = $output }
+}
+
+function Wait-PowerShellTask {
+    <# Waits for a task from Start-PowerShellTask (stops it and throws at the deadline); returns its output and
+       throws its first error unless -PassThruErrors. #>
+    param([Parameter(Mandatory)] $Task, [double] $TimeoutSeconds = 30, [switch] $PassThruErrors)
+    try {
+        if (-not $Task.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds($TimeoutSeconds))) {
+            $Task.PowerShell.Stop()
+            throw "The background PowerShell task did not finish within $TimeoutSeconds s."
+        }
+        try { $null = $Task.PowerShell.EndInvoke($Task.Handle) } catch { if (-not $PassThruErrors) { throw } }
+        $errors = @($Task.PowerShell.Streams.Error)
+        if ($errors.Count -gt 0 -and -not $PassThruErrors) { throw $errors[0] }
+        for ($i = 0; $i -lt $Task.Output.Count; $i++) { $Task.Output[$i] }
+        if ($PassThruErrors) { $errors }
+    }
+    finally { $Task.PowerShell.Dispose() }
+}
+
+function Stop-PowerShellTask {
+    <# What Ctrl+C does to a running command ([powershell]::Stop(), i.e. StopProcessing); returns how long the stop
+       took, so tests can assert the prompt returns at once. #>
+    param([Parameter(Mandatory)] $Task)
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    $Task.PowerShell.Stop()
+    $watch.Elapsed
+}
+
+function Get-PwshExecutable {
+    <# How to start a separate PowerShell process of the same version: @{ File; Prefix } where Prefix holds the
+       arguments before PowerShell's own (dotnet exec <pwsh.dll>: the real process, not the dotnet-tool launcher,
+       so a signal sent to its id reaches PowerShell itself). #>
+    $dll = Join-Path $PSHOME 'pwsh.dll'
+    if (Test-Path $dll) { @{ File = [Environment]::ProcessPath; Prefix = @('exec', $dll) } }
+    else { @{ File = (Get-Process -Id $PID).Path; Prefix = @() } }
+}
+
+Export-ModuleMember -Function *
