@@ -95,6 +95,13 @@ namespace MqttPS.Core.Broker
             Username = username;
             CleanStart = p.CleanStart;
             Identity = new MqttClientIdentity(clientId, username, p.ProtocolVersion);
+            // The will is published in this user's name, so it must be a topic this user may write (checked again when
+            // it is published). Refused here, the client learns of it now rather than finding its will missing later.
+            if (p.Will != null && !_broker.Authorizer.CanPublish(Identity, p.Will.Topic))
+            {
+                RefuseConnect(ConnectReasonCode.NotAuthorized, "will topic '" + p.Will.Topic + "' not authorized for " + DescribeUser(username));
+                return;
+            }
             SendQuota = V5 ? (props?.ReceiveMaximum ?? 65535) : options.MaxInflightMessages;
             if (SendQuota <= 0) SendQuota = 1;
             KeepAliveSeconds = options.ServerKeepAlive ?? p.KeepAliveSeconds;
@@ -125,9 +132,17 @@ namespace MqttPS.Core.Broker
 
             ConnectedAt = DateTimeOffset.Now;
             IsConnected = true;
-            _firstBytes = null; // only needed to answer a rejected CONNECT
             Session = _broker.AttachSession(this, clientId, p.CleanStart, grantedExpiry, connAck);
+            if (Session == null)
+            {
+                IsConnected = false;
+                RefuseConnect(ConnectReasonCode.NotAuthorized, "client id '" + clientId + "' is the session of another user; " + DescribeUser(username) + " may not use it");
+                return;
+            }
+            _firstBytes = null; // only needed to answer a rejected CONNECT
         }
+
+        private static string DescribeUser(string username) => username == null ? "an anonymous client" : "user '" + username + "'";
 
         private void RefuseConnect(ConnectReasonCode code, string why)
         {

@@ -393,6 +393,12 @@ namespace MqttPS.Core.Broker
                             if (V5 && session.InflightInCount >= _broker.Options.ReceiveMaximum)
                                 throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded, "MQTT-3.3.4-9",
                                     "more than Receive Maximum (" + _broker.Options.ReceiveMaximum + ") QoS 2 messages unacknowledged");
+                            // 3.1/3.1.1 have no Receive Maximum, but the broker holds each unreleased message until its
+                            // PUBREL: a client that never releases them must not hold the broker's memory without bound.
+                            var unreleasedLimit = _broker.Options.MaxUnreleasedQoS2Messages;
+                            if (!V5 && unreleasedLimit > 0 && session.InflightInCount >= unreleasedLimit)
+                                throw new MqttProtocolException(MqttReasonCode.QuotaExceeded, null,
+                                    "more than " + unreleasedLimit + " QoS 2 messages left unreleased (PUBREC sent, no PUBREL received; MaxUnreleasedQoS2Messages)");
                             session.InflightIn.Add(p.PacketId, new IncomingQoS2Message(message));
                             if (session.IsPersisted) _broker.Persistence?.IncomingQoS2Received(ClientId, p.PacketId, message.ToMqttMessage(now));
                         }
@@ -528,7 +534,7 @@ namespace MqttPS.Core.Broker
                     if (!_broker.Authorizer.CanReceive(Identity, m.Topic)) continue;
                     var qos = m.QoS < sub.QoS ? m.QoS : sub.QoS;
                     // Retained messages sent because of a subscription carry RETAIN=1 [MQTT-3.3.1-9].
-                    lock (session) session.Deliver(new QueuedMessage(m, qos, true, sub.SubscriptionIdentifier));
+                    lock (session) session.Deliver(new QueuedMessage(m, qos, true, sub.SubscriptionIdentifier) { AuthorizedFor = Identity });
                 }
             }
         }
@@ -588,7 +594,7 @@ namespace MqttPS.Core.Broker
                 lock (Session)
                 {
                     Session.SessionExpiryInterval = Math.Min(requested, _broker.Options.MaximumSessionExpiryInterval);
-                    if (Session.IsPersisted && Session.SessionExpiryInterval > 0) _broker.Persistence?.SessionCreated(ClientId, Session.SessionExpiryInterval);
+                    if (Session.IsPersisted && Session.SessionExpiryInterval > 0) _broker.Persistence?.SessionCreated(ClientId, Session.SessionExpiryInterval, Session.Username);
                 }
             }
             // A normal DISCONNECT discards the will [MQTT-3.14.4-3]; 0x04 asks for it to be published.
@@ -642,12 +648,17 @@ namespace MqttPS.Core.Broker
 
         /// <summary>
         /// Queues a PUBLISH of <paramref name="delivery"/>: 0 = queued, 1 = dropped because the client's send buffer is
-        /// full (QoS 0 only), 2 = discarded because it exceeds the client's Maximum Packet Size [MQTT-3.1.2-25],
-        /// 3 = the connection is closing.
+        /// full (QoS 0 only), 2 = discarded because it exceeds the client's Maximum Packet Size [MQTT-3.1.2-25] or
+        /// this client may not read it, 3 = the connection is closing.
         /// </summary>
         public int SendPublish(QueuedMessage delivery, ushort packetId, bool dup)
         {
             var message = delivery.Message;
+            if (!IsAuthorizedToReceive(delivery))
+            {
+                _broker.OnMessageDropped(ClientId, message, "not authorized to receive '" + message.Topic + "' as " + (Username ?? "an anonymous client"));
+                return 2;
+            }
             var remaining = message.RemainingExpirySeconds(MonotonicClock.NowMilliseconds);
             OutgoingPacket item;
             if (V5 && (delivery.SubscriptionIdentifier != 0 || _aliases.UsesOutboundAliases))
@@ -687,6 +698,20 @@ namespace MqttPS.Core.Broker
                 if (pending > CongestionBytes && !_sendStalled) CongestionTracker.Note(this);
             }
             return Enqueue(item) ? 0 : 3;
+        }
+
+        /// <summary>
+        /// A message is checked against the identity that receives it when it is sent, not only when it was routed:
+        /// queued and in-flight messages of a resumed session, and retained messages, may have been checked for
+        /// another connection (or none). A delivery routed to this connection's identity is not checked twice.
+        /// </summary>
+        private bool IsAuthorizedToReceive(QueuedMessage delivery)
+        {
+            var authorizer = _broker.Authorizer;
+            if (authorizer is AllowAllAuthorizer || ReferenceEquals(delivery.AuthorizedFor, Identity)) return true;
+            if (!authorizer.CanReceive(Identity, delivery.Message.Topic)) return false;
+            delivery.AuthorizedFor = Identity;
+            return true;
         }
 
         private bool Enqueue(OutgoingPacket item)

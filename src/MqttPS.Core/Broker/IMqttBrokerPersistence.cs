@@ -22,8 +22,9 @@ namespace MqttPS.Core.Broker
         /// <summary>A retained message was set (message) or cleared (message == null).</summary>
         void RetainedChanged(string topic, MqttMessage message);
 
-        /// <summary>A session with a non-zero expiry interval began, or its expiry interval changed.</summary>
-        void SessionCreated(string clientId, uint sessionExpiryInterval);
+        /// <summary>A session with a non-zero expiry interval began, or its expiry interval changed. <paramref name="owner"/>
+        /// is the user it belongs to (null: anonymous); after a restart only that user may resume it.</summary>
+        void SessionCreated(string clientId, uint sessionExpiryInterval, string owner);
 
         /// <summary>A stored session ended for good (expired, clean start, expiry set to 0).</summary>
         void SessionRemoved(string clientId);

@@ -193,6 +193,8 @@ namespace MqttPS.Core.Broker
                     {
                         SessionExpiryInterval = stored.SessionExpiryInterval,
                         IsPersisted = true,
+                        Username = stored.Owner,
+                        OwnerKnown = stored.OwnerKnown,
                     };
                     // The session was offline from the moment the broker went down; its expiry counts from the restart.
                     session.ExpiresAtMilliseconds = stored.SessionExpiryInterval == uint.MaxValue ? long.MaxValue : now + stored.SessionExpiryInterval * 1000L;
@@ -349,7 +351,7 @@ namespace MqttPS.Core.Broker
                     var now = MonotonicClock.NowMilliseconds;
                     KeepAliveMonitor.Check(_connections.Keys, now, connectTimeout);
                     var due = _wills.TakeDue(now);
-                    if (due != null) foreach (var will in due) PublishWill(will);
+                    if (due != null) foreach (var will in due) PublishWill(will.Will, will.Publisher);
                     if (now - lastSessionSweep >= 1000)
                     {
                         lastSessionSweep = now;
@@ -479,15 +481,17 @@ namespace MqttPS.Core.Broker
                 delivered++;
                 // No Local: not back to the publisher's own subscription [MQTT-3.8.3-3].
                 if (subscription.NoLocal && message.SenderClientId != null && message.SenderClientId == session.ClientId) continue;
+                MqttClientIdentity receiver = null;
                 if (!(Authorizer is AllowAllAuthorizer))
                 {
-                    var receiver = session.Connection?.Identity ?? new MqttClientIdentity(session.ClientId, session.Username, MqttProtocolVersion.V311);
+                    // An offline session is checked as its owner; whoever resumes it is checked again at sending.
+                    receiver = session.Connection?.Identity ?? new MqttClientIdentity(session.ClientId, session.Username, MqttProtocolVersion.V311);
                     if (!Authorizer.CanReceive(receiver, message.Topic)) continue;
                 }
                 var qos = message.QoS < subscription.QoS ? message.QoS : subscription.QoS;
                 // Live messages carry RETAIN=0 unless the subscription asked for Retain As Published [MQTT-3.3.1-12/13].
                 var retain = subscription.RetainAsPublished && message.Retain;
-                lock (session) session.Deliver(new QueuedMessage(message, qos, retain, subscription.SubscriptionIdentifier));
+                lock (session) session.Deliver(new QueuedMessage(message, qos, retain, subscription.SubscriptionIdentifier) { AuthorizedFor = receiver });
             }
             matches.Clear();
             if (EventRaised != null)
@@ -495,12 +499,13 @@ namespace MqttPS.Core.Broker
             return delivered;
         }
 
-        private void PublishWill(BrokerMessage will)
+        /// <summary>Publishes a will in the name of the client that set it: checked against that client's rights now, as
+        /// they were at CONNECT (a custom authorizer's answer may have changed meanwhile).</summary>
+        private void PublishWill(BrokerMessage will, MqttClientIdentity publisher)
         {
-            var identity = new MqttClientIdentity(will.SenderClientId, null, MqttProtocolVersion.V311);
-            if (!Authorizer.CanPublish(identity, will.Topic))
+            if (!Authorizer.CanPublish(publisher, will.Topic))
             {
-                OnMessageDropped(will.SenderClientId, will, "will not authorized for '" + will.Topic + "'");
+                OnMessageDropped(will.SenderClientId, will, "will not authorized for '" + will.Topic + "' (" + (publisher.Username == null ? "anonymous client" : "user '" + publisher.Username + "'") + ")");
                 return;
             }
             Publish(will);
@@ -550,6 +555,9 @@ namespace MqttPS.Core.Broker
         /// Gives <paramref name="connection"/> its session: a new one, or the existing one for the client id (taking it
         /// over from a connection still using it, which is closed with 0x8E [MQTT-3.1.4-3]). Sends the CONNACK and
         /// then retransmits what was in flight, all under the session lock so no delivery overtakes the CONNACK.
+        /// Returns null, having changed nothing, when the session belongs to another user: a session is its owner's,
+        /// and another user may neither read it, take it over nor discard it with a clean start (the caller refuses
+        /// the CONNECT as not authorized).
         /// </summary>
         internal MqttSession AttachSession(BrokerConnection connection, string clientId, bool cleanStart, uint sessionExpiry, ConnAckPacket connAck)
         {
@@ -558,6 +566,7 @@ namespace MqttPS.Core.Broker
             lock (_attachLock)
             {
                 var existing = Sessions.Get(clientId);
+                if (existing != null && !existing.IsOwnedBy(connection.Username)) return null;
                 if (existing != null)
                 {
                     lock (existing)
@@ -580,11 +589,12 @@ namespace MqttPS.Core.Broker
                     session.ExpiresAtMilliseconds = long.MaxValue;
                     session.Connection = connection;
                     session.Username = connection.Username;
+                    session.OwnerKnown = true;
                     if (Persistence != null)
                     {
                         if (sessionExpiry > 0)
                         {
-                            Persistence.SessionCreated(clientId, sessionExpiry);
+                            Persistence.SessionCreated(clientId, sessionExpiry, session.Username);
                             session.IsPersisted = true;
                         }
                         else if (session.IsPersisted)
@@ -628,12 +638,12 @@ namespace MqttPS.Core.Broker
             {
                 var message = BrokerMessage.FromWill(will, connection.ClientId, now);
                 uint delay = connection.V5 && will.HasProperties ? will.Properties.WillDelayInterval ?? 0 : 0;
-                if (delay == 0) PublishWill(message);
+                if (delay == 0) PublishWill(message, connection.Identity);
                 else if (owner)
                 {
                     // The will waits for its delay, but never outlives the session [MQTT-3.1.3-9].
-                    if (expiry == 0) PublishWill(message);
-                    else _wills.Schedule(session, message, now + Math.Min(delay, expiry) * 1000L);
+                    if (expiry == 0) PublishWill(message, connection.Identity);
+                    else _wills.Schedule(session, message, connection.Identity, now + Math.Min(delay, expiry) * 1000L);
                 }
                 // Taken over with a will delay: the client is back on its session, so the will is not sent.
             }
@@ -653,7 +663,7 @@ namespace MqttPS.Core.Broker
                 DiscardSession(session);
             }
             var will = _wills.TakeForSessionEnd(session);
-            if (will != null) PublishWill(will);
+            if (will != null) PublishWill(will.Will, will.Publisher);
         }
 
         private void DiscardSession(MqttSession session)

@@ -36,6 +36,11 @@ namespace MqttPS.Core.Broker
         /// <summary>When set, replaces the client's keep alive and is announced as Server Keep Alive (5.0).</summary>
         public ushort? ServerKeepAlive { get; set; }
 
+        /// <summary>QoS 2 messages a 3.1/3.1.1 client may leave unreleased (the broker sent PUBREC and holds the message
+        /// until PUBREL); one more closes the connection. 5.0 clients are bounded by <see cref="ReceiveMaximum"/>. What
+        /// such a client can make the broker hold is at most this many times the maximum packet size. 0 = no limit.</summary>
+        public int MaxUnreleasedQoS2Messages { get; set; } = 100;
+
         /// <summary>QoS 1/2 messages the broker sends to a client without acknowledgement when the client announced
         /// no Receive Maximum (3.1/3.1.1), like mosquitto's max_inflight_messages.</summary>
         public ushort MaxInflightMessages { get; set; } = 20;

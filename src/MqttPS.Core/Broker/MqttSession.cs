@@ -95,8 +95,16 @@ namespace MqttPS.Core.Broker
         /// <summary>The session is recorded in the broker's persistence store (its expiry interval is not 0).</summary>
         public bool IsPersisted { get; set; }
 
-        /// <summary>Username of the last connection, for authorization while the client is offline.</summary>
+        /// <summary>The user the session belongs to (null: an anonymous client), for authorization while the client is
+        /// offline. Only a connection of this user may resume or take over the session.</summary>
         public string Username { get; set; }
+
+        /// <summary>False for a session restored from a store written before owners were recorded: the first user to
+        /// resume it becomes its owner.</summary>
+        public bool OwnerKnown { get; set; }
+
+        /// <summary>Whether a connection authenticated as <paramref name="username"/> may use this session.</summary>
+        public bool IsOwnedBy(string username) => !OwnerKnown || string.Equals(Username, username, StringComparison.Ordinal);
 
         /// <summary>Records a QoS 1/2 message for a stored session before it is queued or sent, so a restart keeps it.</summary>
         private void Store(QueuedMessage delivery)
@@ -161,7 +169,8 @@ namespace MqttPS.Core.Broker
             Store(delivery);
             InflightOut[id] = new InflightMessage(delivery, id, ++_sequence);
             if (delivery.StoreSequence != 0) _broker.Persistence?.SessionMessageSent(ClientId, delivery.StoreSequence, id);
-            // Too large for the client: discarded as if delivered [MQTT-3.1.2-25], the id is free again.
+            // Too large for the client [MQTT-3.1.2-25], or the client may not read it: discarded as if delivered, the
+            // id is free again.
             if (connection.SendPublish(delivery, id, false) == 2)
             {
                 InflightOut.Remove(id);
@@ -294,7 +303,11 @@ namespace MqttPS.Core.Broker
                 foreach (var m in ordered)
                 {
                     if (m.Released) connection.Send(new PubRelPacket { PacketId = m.PacketId });
-                    else connection.SendPublish(m.Delivery, m.PacketId, true);
+                    else if (connection.SendPublish(m.Delivery, m.PacketId, true) == 2)
+                    {
+                        InflightOut.Remove(m.PacketId);
+                        Completed(m.Delivery);
+                    }
                 }
             }
             Pump();

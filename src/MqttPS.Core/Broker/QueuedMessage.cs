@@ -22,6 +22,11 @@ namespace MqttPS.Core.Broker
         /// <summary>0 = none.</summary>
         public uint SubscriptionIdentifier { get; }
 
+        /// <summary>The identity whose read access was checked when the message was routed or queued; null = not
+        /// checked for the connection that will send it. A message is sent only to an identity allowed to read it,
+        /// checked again at sending when the receiving connection is another one (see BrokerConnection.SendPublish).</summary>
+        public MqttClientIdentity AuthorizedFor { get; set; }
+
         /// <summary>Sequence number in the persistence store while the message is stored for its session; 0 = not stored.</summary>
         public long StoreSequence { get; set; }
     }

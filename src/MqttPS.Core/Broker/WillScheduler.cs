@@ -11,17 +11,19 @@ namespace MqttPS.Core.Broker
     {
         private readonly Dictionary<MqttSession, PendingWill> _pending = new Dictionary<MqttSession, PendingWill>();
 
-        private sealed class PendingWill
+        /// <summary>A will and the identity of the client that set it: it is published in that client's name.</summary>
+        internal sealed class PendingWill
         {
             public BrokerMessage Will;
+            public MqttClientIdentity Publisher;
             public long DueAtMilliseconds;
         }
 
         public int Count { get { lock (_pending) return _pending.Count; } }
 
-        public void Schedule(MqttSession session, BrokerMessage will, long dueAtMilliseconds)
+        public void Schedule(MqttSession session, BrokerMessage will, MqttClientIdentity publisher, long dueAtMilliseconds)
         {
-            lock (_pending) _pending[session] = new PendingWill { Will = will, DueAtMilliseconds = dueAtMilliseconds };
+            lock (_pending) _pending[session] = new PendingWill { Will = will, Publisher = publisher, DueAtMilliseconds = dueAtMilliseconds };
         }
 
         /// <summary>The client came back: its delayed will is not sent.</summary>
@@ -31,20 +33,20 @@ namespace MqttPS.Core.Broker
         }
 
         /// <summary>The session ended: its will, if still pending, is due now.</summary>
-        public BrokerMessage TakeForSessionEnd(MqttSession session)
+        public PendingWill TakeForSessionEnd(MqttSession session)
         {
             lock (_pending)
             {
                 if (!_pending.TryGetValue(session, out var p)) return null;
                 _pending.Remove(session);
-                return p.Will;
+                return p;
             }
         }
 
         /// <summary>Wills whose delay has elapsed, removed from the schedule.</summary>
-        public List<BrokerMessage> TakeDue(long nowMilliseconds)
+        public List<PendingWill> TakeDue(long nowMilliseconds)
         {
-            List<BrokerMessage> due = null;
+            List<PendingWill> due = null;
             lock (_pending)
             {
                 if (_pending.Count == 0) return null;
@@ -52,7 +54,7 @@ namespace MqttPS.Core.Broker
                 foreach (var pair in _pending)
                 {
                     if (pair.Value.DueAtMilliseconds > nowMilliseconds) continue;
-                    (due ?? (due = new List<BrokerMessage>())).Add(pair.Value.Will);
+                    (due ?? (due = new List<PendingWill>())).Add(pair.Value);
                     (done ?? (done = new List<MqttSession>())).Add(pair.Key);
                 }
                 if (done != null) foreach (var s in done) _pending.Remove(s);

@@ -238,7 +238,8 @@ namespace MqttPS.Core.Protocol
         /// <summary>
         /// Reads protocol name and level. An unknown name is a Protocol Error (the server may close without
         /// CONNACK [MQTT-3.1.2-1]); a known name with a level this server does not speak is Unsupported Protocol
-        /// Version 0x84, which the server answers with CONNACK 0x84 / 3.1.1 return code 1 [MQTT-3.1.2-2].
+        /// Version 0x84, which the server answers with CONNACK 0x84 / 3.1.1 return code 1 [MQTT-3.1.2-2]. Levels 0x83
+        /// and 0x84 are mosquitto's bridge markers (3.1 and 3.1.1 with the high bit) and set <paramref name="isBridge"/>.
         /// </summary>
         internal static MqttProtocolVersion ReadProtocolVersion(ref MqttPacketReader reader, out bool isBridge)
         {
@@ -247,6 +248,9 @@ namespace MqttPS.Core.Protocol
             var level = reader.ReadByte("protocol level");
             isBridge = (level & 0x80) != 0;
             var version = (MqttProtocolVersion)(level & 0x7F);
+            // The high bit is not part of any MQTT protocol level: only mosquitto's bridge markers 0x83 (3.1) and
+            // 0x84 (3.1.1) carry it. 0x85 and the rest are unsupported levels [MQTT-3.1.2-2].
+            if (isBridge && version == MqttProtocolVersion.V500) version = (MqttProtocolVersion)level;
             if (name == ProtocolName)
             {
                 if (version == MqttProtocolVersion.V311 || version == MqttProtocolVersion.V500) return version;

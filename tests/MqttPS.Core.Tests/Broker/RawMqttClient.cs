@@ -26,6 +26,9 @@ namespace MqttPS.Core.Tests.Broker
 
         public bool Closed { get; private set; }
 
+        /// <summary>The socket, for tests that read the broker's bytes themselves.</summary>
+        public Socket Socket => _socket;
+
         public static async Task<RawMqttClient> OpenAsync(int port, MqttProtocolVersion version = MqttProtocolVersion.V500)
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

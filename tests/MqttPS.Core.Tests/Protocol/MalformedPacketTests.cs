@@ -110,6 +110,7 @@ namespace MqttPS.Core.Tests.Protocol
             // ---- CONNECT
             Case("unknown protocol name", "10 RL 00 04 4D 51 54 55 04 02 00 0A 00 01 63", NoVersion, Server, 0x82, "MQTT-3.1.2-1", true),
             Case("protocol level 6", "10 RL " + Mqtt + " 06 02 00 0A 00 01 63", NoVersion, Server, 0x84, "MQTT-3.1.2-2"),
+            Case("protocol level 0x85 (5.0 with the bridge bit)", "10 RL " + Mqtt + " 85 02 00 0A 00 00 01 63", NoVersion, Server, 0x84, "MQTT-3.1.2-2"),
             Case("MQIsdp with protocol level 4", "10 RL " + MQIsdp + " 04 02 00 0A 00 01 63", NoVersion, Server, 0x84, "MQTT-3.1.2-2"),
             Case("reserved connect flag", "10 RL " + Mqtt + " 04 03 00 0A 00 01 63", NoVersion, Server, 0x81, "MQTT-3.1.2-3", true),
             Case("will QoS without the will flag", "10 RL " + Mqtt + " 04 0A 00 0A 00 01 63", NoVersion, Server, 0x81, "MQTT-3.1.2-11", true),

@@ -35,7 +35,7 @@ namespace MqttPS.Core.Broker.Persistence
         public void RetainedChanged(string topic, MqttMessage message) =>
             Record(() => message == null || message.PayloadBytes.Length == 0 ? _store.ClearRetainedAsync(topic) : _store.SetRetainedAsync(message));
 
-        public void SessionCreated(string clientId, uint sessionExpiryInterval) => Record(() => _store.CreateSessionAsync(clientId, sessionExpiryInterval));
+        public void SessionCreated(string clientId, uint sessionExpiryInterval, string owner) => Record(() => _store.CreateSessionAsync(clientId, sessionExpiryInterval, owner));
 
         public void SessionRemoved(string clientId) => Record(() => _store.RemoveSessionAsync(clientId));
 

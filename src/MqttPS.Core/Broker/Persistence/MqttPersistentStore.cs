@@ -98,8 +98,9 @@ namespace MqttPS.Core.Broker.Persistence
 
         public Task ClearRetainedAsync(string topic) => Append(PersistenceRecordCodec.RetainedCleared(topic));
 
-        /// <summary>Creates a persistent session, or updates the expiry interval of an existing one (keeping its content).</summary>
-        public Task CreateSessionAsync(string clientId, uint sessionExpiryInterval) => Append(PersistenceRecordCodec.SessionCreated(clientId, sessionExpiryInterval));
+        /// <summary>Creates a persistent session, or updates the expiry interval of an existing one (keeping its content);
+        /// <paramref name="owner"/> is the user it belongs to (null: anonymous).</summary>
+        public Task CreateSessionAsync(string clientId, uint sessionExpiryInterval, string owner = null) => Append(PersistenceRecordCodec.SessionCreated(clientId, sessionExpiryInterval, owner));
 
         public Task RemoveSessionAsync(string clientId) => Append(PersistenceRecordCodec.SessionRemoved(clientId));
 

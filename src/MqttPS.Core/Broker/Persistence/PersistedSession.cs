@@ -10,6 +10,12 @@ namespace MqttPS.Core.Broker.Persistence
         public string ClientId { get; }
         public uint SessionExpiryInterval { get; internal set; }
 
+        /// <summary>The user the session belongs to (null: anonymous); meaningful when <see cref="OwnerKnown"/>.</summary>
+        public string Owner { get; internal set; }
+
+        /// <summary>False for a session stored before owners were recorded.</summary>
+        public bool OwnerKnown { get; internal set; }
+
         /// <summary>Keyed by topic filter.</summary>
         public Dictionary<string, PersistedSubscription> Subscriptions { get; } = new Dictionary<string, PersistedSubscription>(System.StringComparer.Ordinal);
 
@@ -22,7 +28,7 @@ namespace MqttPS.Core.Broker.Persistence
 
         internal PersistedSession Clone()
         {
-            var copy = new PersistedSession(ClientId) { SessionExpiryInterval = SessionExpiryInterval };
+            var copy = new PersistedSession(ClientId) { SessionExpiryInterval = SessionExpiryInterval, Owner = Owner, OwnerKnown = OwnerKnown };
             foreach (var s in Subscriptions) copy.Subscriptions.Add(s.Key, s.Value);
             foreach (var m in Messages)
                 copy.Messages.Add(m.Key, new PersistedQueuedMessage { Sequence = m.Value.Sequence, Message = m.Value.Message, PacketId = m.Value.PacketId, State = m.Value.State });

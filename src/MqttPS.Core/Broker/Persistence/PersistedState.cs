@@ -58,6 +58,13 @@ namespace MqttPS.Core.Broker.Persistence
                 case PersistenceRecordType.SessionCreated:
                     session = GetOrCreate(r.ReadString());
                     session.SessionExpiryInterval = r.ReadUInt32();
+                    if (r.BaseStream.Position < r.BaseStream.Length)
+                    {
+                        var flag = r.ReadByte();
+                        if (flag > 1) throw new InvalidDataException("session owner flag " + flag + " is not 0 or 1");
+                        session.Owner = flag == 1 ? r.ReadString() : null;
+                        session.OwnerKnown = true;
+                    }
                     break;
                 case PersistenceRecordType.SessionRemoved:
                     Sessions.Remove(r.ReadString());
@@ -152,7 +159,7 @@ namespace MqttPS.Core.Broker.Persistence
             foreach (var m in Retained.Values) records.Add(PersistenceRecordCodec.RetainedSet(m));
             foreach (var s in Sessions.Values)
             {
-                records.Add(PersistenceRecordCodec.SessionCreated(s.ClientId, s.SessionExpiryInterval));
+                records.Add(PersistenceRecordCodec.SessionCreated(s.ClientId, s.SessionExpiryInterval, s.Owner, s.OwnerKnown));
                 foreach (var sub in s.Subscriptions.Values) records.Add(PersistenceRecordCodec.SubscriptionAdded(s.ClientId, sub));
                 foreach (var q in s.Messages.Values)
                 {

@@ -20,7 +20,16 @@ namespace MqttPS.Core.Broker.Persistence
         public static byte[] RetainedSet(MqttMessage message) => Build(PersistenceRecordType.RetainedSet, w => WriteMessage(w, message));
         public static byte[] RetainedCleared(string topic) => Build(PersistenceRecordType.RetainedCleared, w => w.Write(topic));
 
-        public static byte[] SessionCreated(string clientId, uint sessionExpiryInterval) => Build(PersistenceRecordType.SessionCreated, w => { w.Write(clientId); w.Write(sessionExpiryInterval); });
+        /// <summary>The owner follows the expiry as a flag byte (0 anonymous, 1 a user name follows); records written
+        /// before owners were kept end after the expiry, and recover with the owner unknown.</summary>
+        public static byte[] SessionCreated(string clientId, uint sessionExpiryInterval, string owner, bool ownerKnown = true) => Build(PersistenceRecordType.SessionCreated, w =>
+        {
+            w.Write(clientId);
+            w.Write(sessionExpiryInterval);
+            if (!ownerKnown) return;
+            w.Write((byte)(owner == null ? 0 : 1));
+            if (owner != null) w.Write(owner);
+        });
         public static byte[] SessionRemoved(string clientId) => Build(PersistenceRecordType.SessionRemoved, w => w.Write(clientId));
 
         public static byte[] SubscriptionAdded(string clientId, PersistedSubscription s) => Build(PersistenceRecordType.SubscriptionAdded, w =>
