@@ -276,7 +276,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task Broker_process_memory_with_1000_idle_connections_and_a_stuck_subscriber()
         {
-            using (var host = await BrokerHostProcess.StartAsync("--max-queued", "1000"))
+            using (var host = await BrokerHostProcess.StartAsync(BrokerHostProcess.FixedGcBudget, "--max-queued", "1000"))
             {
                 await Task.Delay(500);
                 var rssStart = RssKiB(host.ProcessId);
@@ -322,9 +322,12 @@ namespace MqttPS.Core.Tests.BrokerProduction
                         var rssFlood2 = RssKiB(host.ProcessId);
                         Report(string.Format("ROBUSTNESS broker process (BrokerHost) RSS: {0:N0} KiB at start, {1:N0} KiB with 1,000 idle connections ({2:N1} KiB per connection), {3:N0} KiB after 20,000 x 4 KiB through a stuck QoS 1 subscriber (+{4:N1} MiB), {5:N0} KiB after 80,000 more ({6:+0.0;-0.0} MiB; 400 MiB pushed in all); fast subscriber: {7:N0} ms for the first 20,000, {8:N0} ms for the last",
                             rssStart, rssIdle, (rssIdle - rssStart) / 1000.0, rssFlood, (rssFlood - rssIdle) / 1024.0, rssFlood2, (rssFlood2 - rssFlood) / 1024.0, first.TotalMilliseconds, second.TotalMilliseconds));
-                        // Stated bound: what the stuck session may hold (1,000 queued x 4 KiB + 20 in flight + 8 MiB of socket
-                        // backlog) plus GC headroom: under 96 MiB over the idle broker while 400 MiB pass the stuck subscriber.
-                        Assert.True(rssFlood2 - rssIdle < 96 * 1024, "broker RSS grew by " + (rssFlood2 - rssIdle) / 1024 + " MiB with a stuck subscriber");
+                        // Stated bound: what the stuck session may hold (1,000 queued x 4 KiB, each also kept encoded, + 20 in
+                        // flight + up to 8 MiB of socket backlog) plus the GC's fixed 4 MiB young generation and heap
+                        // fragmentation: under 48 MiB over the idle broker while 400 MiB pass the stuck subscriber (measured
+                        // here: +21 MiB). Without the fixed GC budget this VM's runtime lets ~130 MiB of garbage accumulate
+                        // between collections (see FixedGcBudget), and the reading was +97..100 MiB whatever the broker held.
+                        Assert.True(rssFlood2 - rssIdle < 48 * 1024, "broker RSS grew by " + (rssFlood2 - rssIdle) / 1024 + " MiB with a stuck subscriber");
                     }
                 }
                 foreach (var c in idle) c.Dispose();

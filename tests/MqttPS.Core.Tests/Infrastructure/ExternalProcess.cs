@@ -40,7 +40,7 @@ namespace MqttPS.Core.Tests.Infrastructure
             return false;
         }
 
-        public static ExternalProcess Start(string fileName, IEnumerable<string> arguments, string standardInput = null)
+        public static ExternalProcess Start(string fileName, IEnumerable<string> arguments, string standardInput = null, IDictionary<string, string> environment = null)
         {
             var info = new ProcessStartInfo(fileName)
             {
@@ -50,6 +50,7 @@ namespace MqttPS.Core.Tests.Infrastructure
                 UseShellExecute = false,
             };
             foreach (var a in arguments) info.ArgumentList.Add(a);
+            if (environment != null) foreach (var e in environment) info.Environment[e.Key] = e.Value;
             var process = new Process { StartInfo = info, EnableRaisingEvents = true };
             var result = new ExternalProcess(process);
             process.OutputDataReceived += (_, e) =>
