@@ -91,6 +91,57 @@ function Stop-Mosquitto {
     }
 }
 
+function Start-MosquittoSubscriber {
+    <#
+    Starts Debian's mosquitto_sub against a server from Start-Mosquitto, subscribed to -Topic at -QoS with -Version
+    (mqttv5, mqttv311, mqttv31), writing "topic payload" lines to a file. Returns once its subscription is in place
+    (a probe sent with mosquitto_pub to a topic of its own has arrived), with Process, OutputPath and ProbeTopic.
+    Read with Wait-MosquittoSubscriberLine; stop with Stop-MosquittoSubscriber (by process id).
+    #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Topic, [int] $QoS = 0, [string] $Version = 'mqttv311',
+        [double] $TimeoutSeconds = 10)
+    $probeTopic = 'mqttps-probe/' + [Guid]::NewGuid().ToString('n')
+    $output = Join-Path $Server.Directory ('sub-' + [Guid]::NewGuid().ToString('n') + '.txt')
+    # Line-buffered (stdbuf), so the file grows as messages arrive; stdbuf execs mosquitto_sub, keeping the process id.
+    $process = Start-Process -FilePath stdbuf -PassThru -RedirectStandardOutput $output -RedirectStandardError "$output.err" -ArgumentList @(
+        '-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', $Server.Port, '-V', $Version, '-q', $QoS, '-t', $Topic, '-t', $probeTopic, '-F', '"%t %p"')  # Start-Process joins the arguments with spaces
+    $subscriber = [pscustomobject]@{ Process = $process; OutputPath = $output; ProbeTopic = $probeTopic }
+    try {
+        Wait-Until -TimeoutSeconds $TimeoutSeconds -IntervalMilliseconds 100 -Because "mosquitto_sub to subscribe to '$Topic'" -Condition {
+            & mosquitto_pub -h 127.0.0.1 -p $Server.Port -t $probeTopic -m ready 2>$null
+            (Test-Path $output) -and @(Get-Content $output | Where-Object { $_ -like "$probeTopic *" }).Count -gt 0
+        }
+    }
+    catch { Stop-MosquittoSubscriber $subscriber; throw }
+    $subscriber
+}
+
+function Wait-MosquittoSubscriberLine {
+    <# The lines a subscriber from Start-MosquittoSubscriber received on its topic (probes left out), once there are
+       -Count of them, or none has come for -QuietSeconds, or -TimeoutSeconds have passed (then those that arrived:
+       the caller's assertion says what is missing). #>
+    param([Parameter(Mandatory)] $Subscriber, [Parameter(Mandatory)] [int] $Count, [double] $TimeoutSeconds = 60, [double] $QuietSeconds = 3)
+    $read = { @(Get-Content $Subscriber.OutputPath | Where-Object { $_ -notlike "$($Subscriber.ProbeTopic) *" }) }
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    $seen = -1; $quietUntil = [DateTime]::UtcNow.AddSeconds($QuietSeconds)
+    while ($true) {
+        $lines = & $read
+        if ($lines.Count -ge $Count -or [DateTime]::UtcNow -ge $deadline) { return $lines }
+        if ($lines.Count -ne $seen) { $seen = $lines.Count; $quietUntil = [DateTime]::UtcNow.AddSeconds($QuietSeconds) }
+        elseif ([DateTime]::UtcNow -ge $quietUntil) { return $lines }
+        Start-Sleep -Milliseconds 100
+    }
+}
+
+function Stop-MosquittoSubscriber {
+    <# Stops a subscriber from Start-MosquittoSubscriber by its process id. #>
+    param([Parameter(Mandatory, ValueFromPipeline)] $Subscriber)
+    process {
+        if (-not $Subscriber.Process.HasExited) { $Subscriber.Process.Kill() }
+        $null = $Subscriber.Process.WaitForExit(5000)
+    }
+}
+
 function Start-PowerShellTask {
     <#
     Runs a script block in a new runspace of this process (another thread), with the module under test imported.

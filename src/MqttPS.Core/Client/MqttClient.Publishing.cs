@@ -14,35 +14,81 @@ namespace MqttPS.Core.Client
         private readonly Dictionary<ushort, OutgoingPublish> _outgoing = new Dictionary<ushort, OutgoingPublish>();
         private readonly Queue<OfflinePublish> _offline = new Queue<OfflinePublish>();
         private readonly LinkedList<OutgoingPublish> _awaitingWindow = new LinkedList<OutgoingPublish>();
+        // The connection's window (MaxInflightMessages or the protocol's default) and what the broker allows at most
+        // (its Receive Maximum at 5.0; 3.1.x has none). Set after each CONNACK under _sessionLock.
         private int _windowCapacity = 65535;
+        private int _windowCeiling = 65535;
         private int _inFlightCount;
         private long _publishSequence;
 
         /// <summary>
         /// Publishes a message. QoS 0 completes when written; QoS 1 at PUBACK; QoS 2 at PUBCOMP. Many may be in flight
-        /// at once, up to the broker's Receive Maximum (further calls wait for a slot). A refusal by the broker (reason
+        /// at once, up to <see cref="InflightWindow"/> (further calls wait for a slot). A refusal by the broker (reason
         /// code 0x80 or above) fails with <see cref="MqttPublishException"/>. While disconnected with AutoReconnect the
         /// publish is queued (up to OfflineQueueCapacity) and sent after the reconnect; otherwise it fails at once.
         /// Cancellation stops waiting for a window slot or the reconnect; once sent, a publish cannot be recalled.
         /// </summary>
         public Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken = default(CancellationToken))
+            => PublishAsync(message, 0, cancellationToken);
+
+        /// <summary>
+        /// Like <see cref="PublishAsync(MqttMessage, CancellationToken)"/>, but a QoS 1/2 message is sent only while
+        /// fewer than <paramref name="maxInflight"/> publishes await acknowledgement (0: the connection's
+        /// <see cref="InflightWindow"/>), for a caller that knows the broker takes more (or fewer) than the
+        /// connection's window. At 5.0 the broker's Receive Maximum still caps it [MQTT-3.3.4-7]. Publishes start in
+        /// the order they were made whatever their window.
+        /// </summary>
+        public Task<MqttPublishResult> PublishAsync(MqttMessage message, int maxInflight, CancellationToken cancellationToken = default(CancellationToken))
         {
             if (message == null) throw new ArgumentNullException(nameof(message));
+            if (maxInflight < 0 || maxInflight > 65535) throw new ArgumentOutOfRangeException(nameof(maxInflight), maxInflight, "The in-flight window is 1-65535, or 0 for the connection's.");
             ThrowIfDisposed();
             MqttTopic.ValidateTopicName(message.Topic ?? throw new ArgumentException("The message has no topic.", nameof(message)));
             if ((byte)message.QoS > 2) throw new ArgumentException("QoS " + (byte)message.QoS + " does not exist: use 0, 1 or 2.", nameof(message));
             var connection = _connection;
-            if (connection == null) return PublishWhileDisconnected(message, cancellationToken);
-            return PublishOnConnection(connection, message, cancellationToken);
+            if (connection == null) return PublishWhileDisconnected(message, maxInflight, cancellationToken);
+            return PublishOnConnection(connection, message, maxInflight, cancellationToken);
         }
 
-        private Task<MqttPublishResult> PublishWhileDisconnected(MqttMessage message, CancellationToken cancellationToken)
+        /// <summary>
+        /// How many QoS 1/2 publishes this client keeps unacknowledged at once on the current (or last) connection:
+        /// <see cref="MqttClientOptions.MaxInflightMessages"/> when set, else the broker's Receive Maximum at 5.0 and
+        /// <see cref="MqttClientOptions.DefaultMqtt3InflightWindow"/> at 3.1.1/3.1; never more than the broker's
+        /// Receive Maximum. Before the first connection: what the options ask for (65535 when they leave it to the broker).
+        /// </summary>
+        public int InflightWindow
+        {
+            get
+            {
+                lock (_sessionLock)
+                {
+                    if (LastConnectResult != null) return _windowCapacity;
+                }
+                if (_options.MaxInflightMessages != 0) return _options.MaxInflightMessages;
+                return _options.ProtocolVersion == MqttProtocolVersion.V500 ? 65535 : MqttClientOptions.DefaultMqtt3InflightWindow;
+            }
+        }
+
+        /// <summary>The window of a connection: see <see cref="InflightWindow"/>.</summary>
+        private int WindowFor(MqttProtocolVersion version, int receiveMaximum)
+        {
+            var ceiling = version == MqttProtocolVersion.V500 ? receiveMaximum : 65535;
+            var wanted = _options.MaxInflightMessages != 0 ? _options.MaxInflightMessages
+                : version == MqttProtocolVersion.V500 ? receiveMaximum : MqttClientOptions.DefaultMqtt3InflightWindow;
+            return Math.Min(wanted, ceiling);
+        }
+
+        /// <summary>How many may be in flight when <paramref name="pending"/> starts. Caller holds _sessionLock.</summary>
+        private int CapacityFor(OutgoingPublish pending)
+            => pending.WindowLimit > 0 ? Math.Min(pending.WindowLimit, _windowCeiling) : _windowCapacity;
+
+        private Task<MqttPublishResult> PublishWhileDisconnected(MqttMessage message, int maxInflight, CancellationToken cancellationToken)
         {
             OfflinePublish queued;
             lock (_stateLock)
             {
                 var connection = _connection;
-                if (connection != null) return PublishOnConnection(connection, message, cancellationToken);
+                if (connection != null) return PublishOnConnection(connection, message, maxInflight, cancellationToken);
                 var reconnecting = _reconnectPending;
                 if (!reconnecting)
                     throw new InvalidOperationException("The client is not connected to " + Address + (_everConnected ? " (the connection was closed)" : ": call ConnectAsync first") + "; cannot publish to '" + message.Topic + "'.");
@@ -51,7 +97,7 @@ namespace MqttPS.Core.Client
                     if (_offline.Count >= _options.OfflineQueueCapacity)
                         throw new InvalidOperationException("The client is disconnected from " + Address + " and its offline queue is full (" +
                             _options.OfflineQueueCapacity + " messages): the publish to '" + message.Topic + "' was not accepted.");
-                    queued = new OfflinePublish(message, cancellationToken);
+                    queued = new OfflinePublish(message, maxInflight, cancellationToken);
                     _offline.Enqueue(queued);
                 }
             }
@@ -59,7 +105,7 @@ namespace MqttPS.Core.Client
             return queued.Completion.Task;
         }
 
-        private Task<MqttPublishResult> PublishOnConnection(MqttClientConnection connection, MqttMessage message, CancellationToken cancellationToken)
+        private Task<MqttPublishResult> PublishOnConnection(MqttClientConnection connection, MqttMessage message, int maxInflight, CancellationToken cancellationToken)
         {
             var limits = connection.ConnectResult;
             if (message.QoS > limits.MaximumQoS)
@@ -82,16 +128,16 @@ namespace MqttPS.Core.Client
                 if (Trace != null) Log("-> PUBLISH topic=" + packet.Topic + " qos=0" + (packet.Retain ? " retain" : "") + " (" + packet.Payload.Length + " bytes)");
                 return connection.Writer.WriteAsync(packet);
             }
-            return PublishAcknowledgedAsync(packet, cancellationToken);
+            return PublishAcknowledgedAsync(packet, maxInflight, cancellationToken);
         }
 
-        private async Task<MqttPublishResult> PublishAcknowledgedAsync(PublishPacket packet, CancellationToken cancellationToken)
+        private async Task<MqttPublishResult> PublishAcknowledgedAsync(PublishPacket packet, int maxInflight, CancellationToken cancellationToken)
         {
-            var pending = new OutgoingPublish(packet, Interlocked.Increment(ref _publishSequence));
+            var pending = new OutgoingPublish(packet, Interlocked.Increment(ref _publishSequence), maxInflight);
             bool waiting;
             lock (_sessionLock)
             {
-                waiting = _inFlightCount >= _windowCapacity || _awaitingWindow.Count > 0;
+                waiting = _inFlightCount >= CapacityFor(pending) || _awaitingWindow.Count > 0;
                 if (waiting) _awaitingWindow.AddLast(pending);
                 else StartInFlight(pending);
             }
@@ -155,7 +201,7 @@ namespace MqttPS.Core.Client
         /// <summary>Starts waiting publishes while the window has room. Caller holds _sessionLock.</summary>
         private void PumpWindow()
         {
-            while (_inFlightCount < _windowCapacity && _awaitingWindow.Count > 0)
+            while (_awaitingWindow.Count > 0 && _inFlightCount < CapacityFor(_awaitingWindow.First.Value))
             {
                 var next = _awaitingWindow.First.Value;
                 _awaitingWindow.RemoveFirst();
@@ -314,7 +360,8 @@ namespace MqttPS.Core.Client
             }
             lock (_sessionLock)
             {
-                _windowCapacity = connection.ConnectResult.ReceiveMaximum;
+                _windowCeiling = connection.Version == MqttProtocolVersion.V500 ? connection.ConnectResult.ReceiveMaximum : 65535;
+                _windowCapacity = WindowFor(connection.Version, connection.ConnectResult.ReceiveMaximum);
                 PumpWindow();
             }
 
@@ -332,7 +379,7 @@ namespace MqttPS.Core.Client
                     continue;
                 }
                 Task<MqttPublishResult> publish;
-                try { publish = PublishOnConnection(connection, queued.Message, queued.CancellationToken); }
+                try { publish = PublishOnConnection(connection, queued.Message, queued.WindowLimit, queued.CancellationToken); }
                 catch (Exception e)
                 {
                     queued.Completion.TrySetException(e);

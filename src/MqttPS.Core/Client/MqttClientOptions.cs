@@ -52,6 +52,20 @@ namespace MqttPS.Core.Client
         /// <summary>Receive Maximum announced to the broker (5.0); 0 = not sent (65535).</summary>
         public ushort ReceiveMaximum { get; set; }
 
+        /// <summary>
+        /// How many QoS 1/2 publishes may await their acknowledgement at once; further publishes wait, in order, for
+        /// a slot. 0 (the default): at MQTT 5.0 the broker's Receive Maximum; at 3.1.1 and 3.1, which have no way for
+        /// the broker to say, <see cref="DefaultMqtt3InflightWindow"/>. At 5.0 a value above the broker's Receive
+        /// Maximum is lowered to it [MQTT-3.3.4-7]. Raise it at 3.1.1/3.1 only for a broker known to take more:
+        /// mosquitto (max_inflight_messages 20) acknowledges QoS 2 messages beyond its limit that it then never
+        /// delivers.
+        /// </summary>
+        public ushort MaxInflightMessages { get; set; }
+
+        /// <summary>The in-flight window of a 3.1.1/3.1 connection unless <see cref="MaxInflightMessages"/> says
+        /// otherwise: what mosquitto's clients and paho use, and mosquitto's own per-client limit.</summary>
+        public const ushort DefaultMqtt3InflightWindow = 20;
+
         /// <summary>Maximum Packet Size announced to the broker and enforced on receipt; 0 = no limit.</summary>
         public uint MaximumPacketSize { get; set; }
 

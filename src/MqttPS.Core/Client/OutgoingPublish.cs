@@ -7,10 +7,11 @@ namespace MqttPS.Core.Client
     /// resent with DUP after a reconnect [MQTT-4.4.0-1].</summary>
     internal sealed class OutgoingPublish
     {
-        public OutgoingPublish(PublishPacket packet, long sequence)
+        public OutgoingPublish(PublishPacket packet, long sequence, int windowLimit)
         {
             Packet = packet;
             Sequence = sequence;
+            WindowLimit = windowLimit;
             Completion = new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
@@ -18,6 +19,9 @@ namespace MqttPS.Core.Client
 
         /// <summary>Order of the original publish calls; resends keep it.</summary>
         public long Sequence { get; }
+
+        /// <summary>The in-flight window this publish may join (0: the connection's); see MqttClient.PublishAsync.</summary>
+        public int WindowLimit { get; }
 
         public TaskCompletionSource<MqttPublishResult> Completion { get; }
 

@@ -20,7 +20,8 @@ namespace MqttPS.Core.Shell
         /// <summary>The broker as the user named it, e.g. "mqtt://localhost:1883".</summary>
         string BrokerUri { get; }
 
-        /// <summary>How many QoS 1/2 publishes the broker lets this client have unacknowledged (Receive Maximum).</summary>
+        /// <summary>How many QoS 1/2 publishes the connection keeps unacknowledged at once: at 5.0 the broker's Receive
+        /// Maximum, at 3.1.1/3.1 20 (neither protocol lets the broker say), unless Connect-Mqtt set it.</summary>
         int PublishWindowLimit { get; }
 
         /// <summary>Protocol conversation, one line per packet; called on network threads.</summary>
@@ -39,7 +40,9 @@ namespace MqttPS.Core.Shell
         /// <summary>Connects; the result says whether the broker had a session for this client id.</summary>
         Task<bool> ConnectAsync(CancellationToken cancellationToken);
 
-        Task<MqttPublishOutcome> PublishAsync(MqttMessage message, CancellationToken cancellationToken);
+        /// <summary>Publishes; a QoS 1/2 message waits until fewer than <paramref name="maxInflight"/> are unacknowledged
+        /// (0: <see cref="PublishWindowLimit"/>; at 5.0 never more than the broker's Receive Maximum).</summary>
+        Task<MqttPublishOutcome> PublishAsync(MqttMessage message, int maxInflight, CancellationToken cancellationToken);
 
         /// <summary>One reason code per subscription, in order.</summary>
         Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, CancellationToken cancellationToken);

@@ -25,7 +25,7 @@ namespace MqttPS.Core.Shell
         public bool IsConnected => _client.IsConnected;
         public MqttProtocolVersion ProtocolVersion => _client.IsConnected || _client.LastConnectResult != null ? _client.ProtocolVersion : _client.Options.ProtocolVersion;
         public string BrokerUri => _client.Address.ToString();
-        public int PublishWindowLimit => _client.LastConnectResult?.ReceiveMaximum ?? 65535;
+        public int PublishWindowLimit => _client.InflightWindow;
 
         public Action<string> Trace
         {
@@ -43,11 +43,11 @@ namespace MqttPS.Core.Shell
             return result.SessionPresent;
         }
 
-        public async Task<MqttPublishOutcome> PublishAsync(MqttMessage message, CancellationToken cancellationToken)
+        public async Task<MqttPublishOutcome> PublishAsync(MqttMessage message, int maxInflight, CancellationToken cancellationToken)
         {
             try
             {
-                var result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+                var result = await _client.PublishAsync(message, maxInflight, cancellationToken).ConfigureAwait(false);
                 return new MqttPublishOutcome((byte)result.ReasonCode, result.ReasonString, result.PacketId);
             }
             catch (MqttPublishException e)

@@ -39,6 +39,7 @@ namespace MqttPS.Core.Shell
                 Username = settings.Username,
                 Password = settings.Password == null ? null : Encoding.UTF8.GetBytes(settings.Password),
                 AutoReconnect = settings.AutoReconnect,
+                MaxInflightMessages = settings.MaxInflightMessages,
             };
             if (settings.WillTopic != null)
             {

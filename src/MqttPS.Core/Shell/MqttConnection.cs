@@ -195,9 +195,13 @@ namespace MqttPS.Core.Shell
         }
 
         public Task<MqttPublishOutcome> PublishAsync(MqttMessage message, CancellationToken cancellationToken)
+            => PublishAsync(message, 0, cancellationToken);
+
+        /// <summary>Publishes with an in-flight window of its own (Publish-MqttMessage -WindowSize); 0: the connection's.</summary>
+        public Task<MqttPublishOutcome> PublishAsync(MqttMessage message, int maxInflight, CancellationToken cancellationToken)
         {
             EnsureOpen();
-            return CountSent(Client.PublishAsync(message, cancellationToken));
+            return CountSent(Client.PublishAsync(message, maxInflight, cancellationToken));
         }
 
         // Counted before the caller sees the outcome, so MessagesSent is exact as soon as a publish has completed.

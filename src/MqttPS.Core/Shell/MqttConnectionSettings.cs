@@ -31,6 +31,10 @@ namespace MqttPS.Core.Shell
         public uint? WillDelaySeconds { get; set; }
         public bool AutoReconnect { get; set; }
 
+        /// <summary>QoS 1/2 publishes kept unacknowledged at once; 0: the broker's Receive Maximum at 5.0, 20 at
+        /// 3.1.1/3.1 (see MqttClientOptions.MaxInflightMessages).</summary>
+        public ushort MaxInflightMessages { get; set; }
+
         /// <summary>The connection's name in the session; null picks one.</summary>
         public string Name { get; set; }
 

@@ -84,6 +84,10 @@ namespace MqttPS.Commands
         public SwitchParameter AutoReconnect { get; set; }
 
         [Parameter]
+        [ValidateRange(1, 65535)]
+        public int MaxInflightMessages { get; set; }
+
+        [Parameter]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; }
 
@@ -117,6 +121,7 @@ namespace MqttPS.Commands
                 WillRetain = WillRetain,
                 WillDelaySeconds = MyInvocation.BoundParameters.ContainsKey(nameof(WillDelaySeconds)) ? WillDelaySeconds : (uint?)null,
                 AutoReconnect = AutoReconnect,
+                MaxInflightMessages = (ushort)MaxInflightMessages,
                 Name = Name,
             };
             var connection = Require(() => Session.Connect(settings, this), Broker, "ConnectFailed");

@@ -90,7 +90,10 @@ namespace MqttPS.Commands
         {
             _connection = ResolveConnection(Connection, Broker, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null, Credential, out _transient);
             var size = WindowSize > 0 ? WindowSize : Math.Max(1, Math.Min(_connection.Client.PublishWindowLimit, 100));
-            _window = new PublishWindow(_connection.PublishAsync, size, TimeSpan.FromSeconds(TimeoutSeconds));
+            // -WindowSize is the window of this command's publishes on the connection too (a 3.1.1 broker known to take
+            // more than the default 20); without it they share the connection's window.
+            var windowSize = WindowSize;
+            _window = new PublishWindow((message, cancellationToken) => _connection.PublishAsync(message, windowSize, cancellationToken), size, TimeSpan.FromSeconds(TimeoutSeconds));
             // For the whole command: acknowledgements arrive between ProcessRecord calls too.
             _trace = _connection.CaptureTrace(Verbose);
         }

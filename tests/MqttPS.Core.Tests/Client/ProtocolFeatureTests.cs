@@ -39,53 +39,10 @@ namespace MqttPS.Core.Tests.Client
             }
         }
 
-        /// <summary>A minimal MQTT 5.0 server made with the codec, for behaviour mosquitto does not show.</summary>
-        private sealed class FakeServer : IDisposable
-        {
-            private readonly TcpListener _listener = new TcpListener(IPAddress.Loopback, 0);
-            private TcpClient _socket;
-            private NetworkStream _stream;
-            private readonly MqttPacketDecoder _decoder = new MqttPacketDecoder(null);
-
-            public FakeServer() { _listener.Start(); }
-            public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-            public async Task AcceptAsync()
-            {
-                _socket = await _listener.AcceptTcpClientAsync();
-                _stream = _socket.GetStream();
-            }
-
-            public async Task<MqttPacket> ReadAsync()
-            {
-                while (true)
-                {
-                    if (_decoder.TryDecode(out var p)) return p;
-                    var segment = _decoder.GetReceiveBuffer();
-                    var n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count);
-                    if (n == 0) return null;
-                    _decoder.Commit(n);
-                }
-            }
-
-            public Task SendAsync(MqttPacket packet)
-            {
-                var bytes = MqttPacketEncoder.Encode(packet, MqttProtocolVersion.V500);
-                return _stream.WriteAsync(bytes, 0, bytes.Length);
-            }
-
-            public void Dispose()
-            {
-                _listener.Stop();
-                _socket?.Dispose();
-                _decoder.Dispose();
-            }
-        }
-
         [Fact]
         public async Task Server_disconnect_with_reason_code_and_string_is_reported()
         {
-            using (var server = new FakeServer())
+            using (var server = new FakeMqttServer())
             using (var client = new MqttClient(TestClients.Options(server.Port)))
             {
                 var disconnected = new TaskCompletionSource<MqttConnectionStateChangedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -109,7 +66,7 @@ namespace MqttPS.Core.Tests.Client
         [Fact]
         public async Task Topic_alias_from_the_server_is_resolved_and_an_unknown_one_closes_with_0x94()
         {
-            using (var server = new FakeServer())
+            using (var server = new FakeMqttServer())
             using (var client = new MqttClient(TestClients.Options(server.Port)))
             {
                 client.Options.TopicAliasMaximum = 5;

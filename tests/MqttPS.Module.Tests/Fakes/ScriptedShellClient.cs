@@ -54,6 +54,15 @@ namespace MqttPS.Module.Tests.Fakes
             return Task.FromResult(false);
         }
 
+        /// <summary>The in-flight window asked for with the last publish (0: the connection's).</summary>
+        public int LastWindowRequested { get; private set; }
+
+        public Task<MqttPublishOutcome> PublishAsync(MqttMessage message, int maxInflight, CancellationToken cancellationToken)
+        {
+            LastWindowRequested = maxInflight;
+            return PublishAsync(message, cancellationToken);
+        }
+
         public Task<MqttPublishOutcome> PublishAsync(MqttMessage message, CancellationToken cancellationToken)
         {
             var tcs = new TaskCompletionSource<MqttPublishOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -126,7 +126,7 @@ namespace MqttPS.Module.Tests.Metadata
 
         public static IEnumerable<object[]> ExpectedParameters => new[]
         {
-            new object[] { "Connect-Mqtt", "AutoReconnect,Broker,CaCertificatePath,Certificate,CertificatePassword,CertificatePath,CleanStart,ClientId,Credential,KeepAliveSeconds,Name,Port,ProtocolVersion,SessionExpirySeconds,SkipCertificateCheck,TimeoutSeconds,UseTls,WillDelaySeconds,WillPayload,WillQoS,WillRetain,WillTopic" },
+            new object[] { "Connect-Mqtt", "AutoReconnect,Broker,CaCertificatePath,Certificate,CertificatePassword,CertificatePath,CleanStart,ClientId,Credential,KeepAliveSeconds,MaxInflightMessages,Name,Port,ProtocolVersion,SessionExpirySeconds,SkipCertificateCheck,TimeoutSeconds,UseTls,WillDelaySeconds,WillPayload,WillQoS,WillRetain,WillTopic" },
             new object[] { "Disconnect-Mqtt", "All,Connection,Name,PassThru" },
             new object[] { "Get-MqttConnection", "Default,Name" },
             new object[] { "Publish-MqttMessage", "Broker,Connection,ContentType,CorrelationData,Credential,MessageExpirySeconds,PassThru,Payload,Port,QoS,ResponseTopic,Retain,TimeoutSeconds,Topic,UserProperty,WindowSize" },
