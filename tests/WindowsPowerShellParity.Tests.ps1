@@ -54,3 +54,44 @@ Describe 'Publish-MqttMessage at MQTT 3.1.1 against mosquitto' {
         finally { Disconnect-Mqtt $c }
     }
 }
+
+Describe 'TLS versions and IPv6 from the cmdlets' {
+    BeforeAll {
+        # A throw-away server certificate made in PowerShell itself.
+        $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $rsa,
+            [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $script:certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(1))
+    }
+    AfterEach {
+        Get-MqttConnection | Disconnect-Mqtt
+        Get-MqttBroker | Stop-MqttBroker -Confirm:$false
+    }
+
+    It 'connects with the TLS versions both sides allow (<Client> to a broker with <Broker>)' -ForEach @(
+        @{ Client = @('Tls12'); Broker = @('Tls12', 'Tls13') }
+        @{ Client = @('Tls12', 'Tls13'); Broker = @('Tls13') }
+    ) {
+        $b = Start-MqttBroker -Port 0 -TlsPort 0 -Certificate $script:certificate -TlsProtocol $Broker
+        $c = Connect-Mqtt -Broker $b.TlsUri -SkipCertificateCheck -TlsProtocol $Client
+        $c.IsConnected | Should -BeTrue
+    }
+
+    It 'fails with an error naming the TLS handshake when the versions do not overlap' {
+        $b = Start-MqttBroker -Port 0 -TlsPort 0 -Certificate $script:certificate -TlsProtocol Tls13
+        { Connect-Mqtt -Broker $b.TlsUri -SkipCertificateCheck -TlsProtocol Tls12 -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*TLS handshake*'
+    }
+
+    It 'takes only TLS versions it knows, by name' {
+        { Connect-Mqtt -Broker localhost -TlsProtocol Tls11 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MqttPS.Commands.ConnectMqttCommand'
+        (Get-Command Start-MqttBroker).Parameters['TlsProtocol'].Attributes.ValidValues | Should -Be @('Tls12', 'Tls13')
+    }
+
+    It 'reaches a broker by <Address>' -ForEach @(@{ Address = '[::1]' }, @{ Address = '127.0.0.1' }, @{ Address = 'localhost' }) {
+        $b = Start-MqttBroker -Port 0 -BindAddress '::'
+        $c = Connect-Mqtt -Broker $Address -Port $b.Port
+        Publish-MqttMessage -Connection $c -Topic 'v6/t' -Payload 'x' -QoS 1
+        $c.IsConnected | Should -BeTrue
+    }
+}

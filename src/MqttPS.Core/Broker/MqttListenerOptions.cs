@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
 namespace MqttPS.Core.Broker
@@ -36,5 +37,9 @@ namespace MqttPS.Core.Broker
 
         /// <summary>TLS kinds: the certificate's whole subject becomes the username (mosquitto's use_subject_as_username).</summary>
         public bool UseSubjectAsUsername { get; set; }
+
+        /// <summary>TLS kinds: the TLS versions accepted (mosquitto's tls_version); None: the system default, see
+        /// <see cref="Listeners.MqttTlsServerOptions.Protocols"/>.</summary>
+        public SslProtocols TlsProtocols { get; set; }
     }
 }

@@ -68,6 +68,7 @@ namespace MqttPS.Core.Shell
                 RequireClientCertificate = settings.RequireClientCertificate,
                 ClientCaFile = settings.ClientCaPath,
                 UseIdentityAsUsername = settings.UseCertificateIdentityAsUsername,
+                TlsProtocols = settings.TlsProtocols,
             };
 
         /// <summary>The password file's users, with -Credential/-Users entries added (in memory; the file is not changed).</summary>

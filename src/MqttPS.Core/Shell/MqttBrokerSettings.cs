@@ -31,6 +31,10 @@ namespace MqttPS.Core.Shell
         /// certificate is given.</summary>
         public int? TlsPort { get; set; }
 
+        /// <summary>TLS versions the TLS listeners accept; None: the system default (TLS 1.2 and 1.3 where .NET
+        /// Framework refuses that).</summary>
+        public System.Security.Authentication.SslProtocols TlsProtocols { get; set; }
+
         /// <summary>TLS listeners refuse clients without a certificate trusted by <see cref="ClientCaPath"/> (or the system store).</summary>
         public bool RequireClientCertificate { get; set; }
 
@@ -95,7 +99,8 @@ namespace MqttPS.Core.Shell
             {
                 var needsCertificate = TlsPort.HasValue ? "-TlsPort" : SecureWebSocketPort.HasValue ? "-SecureWebSocketPort"
                     : RequireClientCertificate ? "-RequireClientCertificate" : ClientCaPath != null ? "-ClientCaPath"
-                    : CertificateKeyPath != null ? "-CertificateKeyPath" : null;
+                    : CertificateKeyPath != null ? "-CertificateKeyPath"
+                    : TlsProtocols != System.Security.Authentication.SslProtocols.None ? "-TlsProtocol" : null;
                 if (needsCertificate != null)
                     throw new MqttShellException("CertificateRequired", ShellErrorCategory.InvalidArgument,
                         needsCertificate + " configures a TLS listener, which needs a server certificate: give -CertificatePath or -Certificate.", needsCertificate);

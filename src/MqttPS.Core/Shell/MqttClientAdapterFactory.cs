@@ -20,7 +20,8 @@ namespace MqttPS.Core.Shell
             try
             {
                 // A certificate or CA file means TLS even for a bare host name.
-                var certificateGiven = settings.CertificatePath != null || settings.Certificate != null || settings.CaFile != null || settings.SkipCertificateCheck;
+                var certificateGiven = settings.CertificatePath != null || settings.Certificate != null || settings.CaFile != null || settings.SkipCertificateCheck
+                    || settings.TlsProtocols != System.Security.Authentication.SslProtocols.None;
                 address = MqttBrokerAddress.Parse(settings.Broker, settings.Port, settings.UseTls ?? (certificateGiven ? true : (bool?)null));
             }
             catch (Exception e) when (e is ArgumentException || e is FormatException || e is UriFormatException)
@@ -52,7 +53,8 @@ namespace MqttPS.Core.Shell
                 };
                 if (settings.WillDelaySeconds.HasValue) options.Will.Properties.WillDelayInterval = settings.WillDelaySeconds;
             }
-            var wantsTls = address.UsesTls || settings.CertificatePath != null || settings.Certificate != null || settings.CaFile != null || settings.SkipCertificateCheck;
+            var wantsTls = address.UsesTls || settings.CertificatePath != null || settings.Certificate != null || settings.CaFile != null || settings.SkipCertificateCheck
+                || settings.TlsProtocols != System.Security.Authentication.SslProtocols.None;
             if (wantsTls)
             {
                 options.Tls = new MqttTlsOptions
@@ -63,6 +65,7 @@ namespace MqttPS.Core.Shell
                     ClientCertificatePassword = settings.CertificatePassword,
                     ClientCertificate = settings.Certificate,
                     SkipCertificateValidation = settings.SkipCertificateCheck,
+                    Protocols = settings.TlsProtocols,
                 };
             }
             return options;

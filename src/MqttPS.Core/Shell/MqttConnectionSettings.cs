@@ -19,6 +19,9 @@ namespace MqttPS.Core.Shell
         public X509Certificate2 Certificate { get; set; }
         public string CaFile { get; set; }
         public bool SkipCertificateCheck { get; set; }
+
+        /// <summary>TLS versions to offer; None: the system default (TLS 1.2 and 1.3 where .NET Framework refuses that).</summary>
+        public System.Security.Authentication.SslProtocols TlsProtocols { get; set; }
         public MqttProtocolVersion ProtocolVersion { get; set; } = MqttProtocolVersion.V500;
         public bool CleanStart { get; set; } = true;
         public uint SessionExpirySeconds { get; set; }

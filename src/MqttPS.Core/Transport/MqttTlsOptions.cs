@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
 namespace MqttPS.Core.Transport
@@ -38,5 +39,9 @@ namespace MqttPS.Core.Transport
 
         /// <summary>Check revocation of the server certificate (online); off by default like mosquitto clients.</summary>
         public bool CheckCertificateRevocation { get; set; }
+
+        /// <summary>TLS versions to offer; <see cref="SslProtocols.None"/> (the default) lets the operating system
+        /// choose, or, where .NET Framework refuses that, TLS 1.2 and 1.3 (see <see cref="TlsProtocolSelection"/>).</summary>
+        public SslProtocols Protocols { get; set; }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -11,8 +12,8 @@ using System.Threading.Tasks;
 namespace MqttPS.Core.Transport
 {
     /// <summary>
-    /// Opens the byte stream to a broker: TCP (Nagle off, MQTT packets are small and latency matters), then TLS
-    /// when the address asks for it, then the WebSocket handshake for ws:// and wss://. Cancelling the token
+    /// Opens the byte stream to a broker: TCP over IPv6 or IPv4 (Nagle off, MQTT packets are small and latency
+    /// matters), then TLS when the address asks for it, then the WebSocket handshake for ws:// and wss://. Cancelling the token
     /// aborts the attempt and releases the socket. Disposing the returned stream closes the socket.
     /// </summary>
     public static class MqttTransportConnector
@@ -21,23 +22,11 @@ namespace MqttPS.Core.Transport
         {
             if (address == null) throw new ArgumentNullException(nameof(address));
             cancellationToken.ThrowIfCancellationRequested();
-            var tcp = new TcpClient { NoDelay = true };
+            var socket = await ConnectSocketAsync(address.Host, address.Port, cancellationToken).ConfigureAwait(false);
             Stream stream = null;
             try
             {
-                using (cancellationToken.Register(() => tcp.Dispose()))
-                {
-                    try
-                    {
-                        await tcp.ConnectAsync(address.Host, address.Port).ConfigureAwait(false);
-                    }
-                    catch (Exception) when (cancellationToken.IsCancellationRequested)
-                    {
-                        throw new OperationCanceledException(cancellationToken);
-                    }
-                }
-                tcp.NoDelay = true;
-                stream = new NetworkStream(tcp.Client, true);
+                stream = new NetworkStream(socket, true);
                 if (address.UsesTls) stream = await AuthenticateAsync(stream, address, tls ?? new MqttTlsOptions(), cancellationToken).ConfigureAwait(false);
                 if (address.UsesWebSocket)
                 {
@@ -54,9 +43,64 @@ namespace MqttPS.Core.Transport
             catch
             {
                 if (stream != null) stream.Dispose();
-                tcp.Dispose();
+                socket.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// A connected TCP socket (Nagle off) to <paramref name="host"/>: an IP literal, or a name whose addresses are
+        /// tried in the resolver's order (IPv6 and IPv4) until one accepts. Each attempt has a socket of the address's
+        /// own family; .NET Framework's parameterless TcpClient, used before, was IPv4-only and could not reach an
+        /// IPv6 broker at all. IPv6 addresses are skipped where the system has no IPv6. When every address fails, the
+        /// last failure is thrown.
+        /// </summary>
+        public static async Task<Socket> ConnectSocketAsync(string host, int port, CancellationToken cancellationToken)
+        {
+            if (host == null) throw new ArgumentNullException(nameof(host));
+            IPAddress[] addresses;
+            if (IPAddress.TryParse(host, out var literal)) addresses = new[] { literal };
+            else
+            {
+                try { addresses = await Dns.GetHostAddressesAsync(host).ConfigureAwait(false); }
+                catch (Exception) when (cancellationToken.IsCancellationRequested) { throw new OperationCanceledException(cancellationToken); }
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            return await ConnectAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Tries <paramref name="addresses"/> in order; the first that accepts wins.</summary>
+        internal static async Task<Socket> ConnectAnyAsync(IPAddress[] addresses, int port, CancellationToken cancellationToken)
+        {
+            Exception last = null;
+            foreach (var address in addresses)
+            {
+                if (address.AddressFamily == AddressFamily.InterNetworkV6 && !Socket.OSSupportsIPv6) continue;
+                if (address.AddressFamily != AddressFamily.InterNetworkV6 && address.AddressFamily != AddressFamily.InterNetwork) continue;
+                Socket socket = null;
+                try
+                {
+                    socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                    using (cancellationToken.Register(() => socket.Dispose()))
+                    {
+                        await socket.ConnectAsync(address, port).ConfigureAwait(false);
+                    }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    return socket;
+                }
+                catch (Exception) when (cancellationToken.IsCancellationRequested)
+                {
+                    socket?.Dispose();
+                    throw new OperationCanceledException(cancellationToken);
+                }
+                catch (SocketException e)
+                {
+                    // Refused, unreachable, or no such protocol here (IPv6 switched off): the next address may do.
+                    socket?.Dispose();
+                    last = e;
+                }
+            }
+            throw last ?? new SocketException((int)SocketError.HostNotFound);
         }
 
         private static async Task<Stream> AuthenticateAsync(Stream inner, MqttBrokerAddress address, MqttTlsOptions tls, CancellationToken cancellationToken)
@@ -67,12 +111,13 @@ namespace MqttPS.Core.Transport
             var certificates = new X509CertificateCollection();
             if (clientCertificate != null) certificates.Add(clientCertificate);
             var serverName = string.IsNullOrEmpty(tls.ServerName) ? address.Host : tls.ServerName;
+            var protocols = TlsProtocolSelection.Choose(tls.Protocols);
             try
             {
                 // netstandard2.0 has no cancellable handshake: disposing the stream aborts it.
                 using (cancellationToken.Register(() => ssl.Dispose()))
                 {
-                    await ssl.AuthenticateAsClientAsync(serverName, certificates, SslProtocols.None, tls.CheckCertificateRevocation).ConfigureAwait(false);
+                    await ssl.AuthenticateAsClientAsync(serverName, certificates, protocols, tls.CheckCertificateRevocation).ConfigureAwait(false);
                 }
                 return ssl;
             }
@@ -80,11 +125,15 @@ namespace MqttPS.Core.Transport
             {
                 ssl.Dispose();
                 if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
+                if (e is ArgumentException || e is NotSupportedException)
+                    throw new AuthenticationException("TLS with " + address + " could not start: this system does not offer " + TlsProtocolSelection.Describe(protocols) +
+                        " (" + e.Message.Trim() + "). Choose other versions (-TlsProtocol), or enable them in the operating system.", e);
                 if (validator.FailureReason != null)
                     throw new AuthenticationException("TLS handshake with " + address + " failed: " + validator.FailureReason + ".", e);
                 if (e is AuthenticationException || e is IOException)
                     throw new AuthenticationException("TLS handshake with " + address + " failed: " + e.Message +
                         (e.InnerException != null ? " (" + e.InnerException.Message + ")" : "") +
+                        (protocols != SslProtocols.None ? " The client offered " + TlsProtocolSelection.Describe(protocols) + "." : "") +
                         (clientCertificate == null ? " The broker may require a client certificate." : ""), e);
                 throw;
             }

@@ -71,7 +71,7 @@ namespace MqttPS.Core.Transport
                 return certificate;
             }
             if (!File.Exists(path)) throw new FileNotFoundException("The " + role + " certificate file '" + path + "' does not exist.", path);
-            var convertHint = "openssl pkcs12 -export -in " + role + ".crt -inkey " + role + ".key -out " + role + ".pfx";
+            var convertHint = LegacyPfxCommand(role);
 
             var head = ReadHead(path);
             if (head.IndexOf("-----BEGIN", StringComparison.Ordinal) < 0)
@@ -81,6 +81,11 @@ namespace MqttPS.Core.Transport
                 try { pfx = new X509Certificate2(path, password, X509KeyStorageFlags.Exportable); }
                 catch (System.Security.Cryptography.CryptographicException e)
                 {
+                    if (UsesPbes2(path))
+                        throw new ArgumentException("Could not open the " + role + " certificate file '" + path + "' as PFX/PKCS#12: " + e.Message.Trim() +
+                            ". A wrong password gives this error, and so does a system that cannot decrypt the file: it is encrypted with AES and PBKDF2 " +
+                            "(PBES2, OpenSSL 3's default), which older Windows such as Server 2016 (also under Windows PowerShell 5.1) and Mono " +
+                            "cannot read. Export it again with legacy encryption (" + convertHint + "), or use PEM files with PowerShell 7.", e);
                     throw new ArgumentException("Could not open the " + role + " certificate file '" + path + "' as PFX/PKCS#12: " + e.Message.Trim() +
                         " (wrong password, or not a PFX file; PEM files start with -----BEGIN).", e);
                 }
@@ -109,6 +114,37 @@ namespace MqttPS.Core.Transport
             {
                 return new X509Certificate2(pem.Export(X509ContentType.Pkcs12), (string)null, X509KeyStorageFlags.Exportable);
             }
+        }
+
+        /// <summary>
+        /// The openssl command that turns a PEM certificate and key into a PFX every runtime of the module reads.
+        /// OpenSSL 3 encrypts a PFX with AES-256-CBC and PBKDF2 by default, which .NET Framework on older Windows
+        /// (and Mono) cannot decode; -legacy keeps the 3DES/RC2 encryption of OpenSSL 1.1 (which has no -legacy option).
+        /// </summary>
+        internal static string LegacyPfxCommand(string role) =>
+            "openssl pkcs12 -export -legacy -in " + role + ".crt -inkey " + role + ".key -out " + role + ".pfx; -legacy is for OpenSSL 3, leave it out with OpenSSL 1.1";
+
+        /// <summary>Whether a PKCS#12 file names the PBES2 scheme (OID 1.2.840.113549.1.5.13), i.e. its contents are
+        /// encrypted the way OpenSSL 3 does by default rather than with the legacy PKCS#12 PBE schemes.</summary>
+        internal static bool UsesPbes2(string path)
+        {
+            byte[] bytes;
+            try { bytes = File.ReadAllBytes(path); }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { return false; }
+            return UsesPbes2(bytes);
+        }
+
+        internal static bool UsesPbes2(byte[] pkcs12)
+        {
+            byte[] oid = { 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0D };
+            for (var i = 0; i + oid.Length <= pkcs12.Length; i++)
+            {
+                var match = true;
+                for (var j = 0; j < oid.Length && match; j++) match = pkcs12[i + j] == oid[j];
+                if (match) return true;
+            }
+            return false;
         }
 
         private static string ReadHead(string path)

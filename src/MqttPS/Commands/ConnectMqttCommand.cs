@@ -49,6 +49,10 @@ namespace MqttPS.Commands
         public SwitchParameter SkipCertificateCheck { get; set; }
 
         [Parameter]
+        [ValidateSet("Tls12", "Tls13")]
+        public string[] TlsProtocol { get; set; }
+
+        [Parameter]
         [ProtocolVersionTransformation]
         [ValidateSet("3.1", "3.1.1", "5.0")]
         public string ProtocolVersion { get; set; } = "5.0";
@@ -110,6 +114,7 @@ namespace MqttPS.Commands
                 Certificate = Certificate,
                 CaFile = CaCertificatePath == null ? null : GetUnresolvedProviderPathFromPSPath(CaCertificatePath),
                 SkipCertificateCheck = SkipCertificateCheck,
+                TlsProtocols = TlsProtocolText.Parse(TlsProtocol),
                 ProtocolVersion = ProtocolVersionText.Parse(ProtocolVersion),
                 CleanStart = CleanStart,
                 SessionExpirySeconds = SessionExpirySeconds,

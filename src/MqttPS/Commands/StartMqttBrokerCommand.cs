@@ -60,6 +60,10 @@ namespace MqttPS.Commands
         public SwitchParameter UseCertificateIdentityAsUsername { get; set; }
 
         [Parameter]
+        [ValidateSet("Tls12", "Tls13")]
+        public string[] TlsProtocol { get; set; }
+
+        [Parameter]
         [ValidateRange(0, 65535)]
         public int WebSocketPort { get; set; }
 
@@ -123,6 +127,7 @@ namespace MqttPS.Commands
                 RequireClientCertificate = RequireClientCertificate.IsPresent,
                 ClientCaPath = ProviderPath(ClientCaPath),
                 UseCertificateIdentityAsUsername = UseCertificateIdentityAsUsername.IsPresent,
+                TlsProtocols = TlsProtocolText.Parse(TlsProtocol),
                 WebSocketPort = Bound(nameof(WebSocketPort)) ? WebSocketPort : (int?)null,
                 SecureWebSocketPort = Bound(nameof(SecureWebSocketPort)) ? SecureWebSocketPort : (int?)null,
                 PasswordFilePath = ProviderPath(PasswordFile),

@@ -34,6 +34,22 @@ namespace MqttPS.Core.Tests.Broker
             return new BrokerTestHost(broker);
         }
 
+        /// <summary>A broker with a TLS listener on loopback as well (the test PKI's server certificate), accepting
+        /// <paramref name="protocols"/> (None: the system default); its port is <see cref="TlsPort"/>.</summary>
+        public static Task<BrokerTestHost> StartWithTlsAsync(Infrastructure.TestCertificates pki, System.Security.Authentication.SslProtocols protocols = default) =>
+            StartAsync(o => o.AdditionalListeners.Add(new MqttListenerOptions
+            {
+                Kind = MqttListenerKind.Tls,
+                BindAddress = IPAddress.Loopback,
+                Port = 0,
+                CertificatePath = pki.ServerCert,
+                CertificateKeyPath = pki.ServerKey,
+                TlsProtocols = protocols,
+            }));
+
+        /// <summary>The port of the first additional listener (see <see cref="StartWithTlsAsync"/>).</summary>
+        public int TlsPort => Broker.Endpoints[1].Port;
+
         /// <summary>Waits (bounded) until a connected client holds a subscription to <paramref name="filter"/>.</summary>
         public async Task WaitForSubscriptionAsync(string filter, int count = 1, int timeoutMs = 5000)
         {

@@ -26,7 +26,11 @@ namespace MqttPS.Core.Tests.Infrastructure
         public string ServerPfx => Path.Combine(Directory, "server.pfx");
         public string ClientCert => Path.Combine(Directory, "client.crt");
         public string ClientKey => Path.Combine(Directory, "client.key");
+        /// <summary>Encrypted as OpenSSL 3 does by default: AES-256-CBC with PBKDF2 (PBES2).</summary>
         public string ClientPfx => Path.Combine(Directory, "client.pfx");
+        /// <summary>The same certificate and key with OpenSSL's -legacy encryption (3DES, RC2), which .NET Framework on
+        /// older Windows and Mono can read.</summary>
+        public string ClientLegacyPfx => Path.Combine(Directory, "client-legacy.pfx");
         /// <summary>Certificate and key in one PEM file.</summary>
         public string ClientCombinedPem => Path.Combine(Directory, "client-combined.pem");
         /// <summary>The client key encrypted with the PFX password (PKCS#8, AES-256).</summary>
@@ -71,6 +75,7 @@ namespace MqttPS.Core.Tests.Infrastructure
             foreach (var name in new[] { "server", "client", "alice", "mallory" })
                 await OpenSsl("pkcs12", "-export", "-in", Path.Combine(Directory, name + ".crt"), "-inkey", Path.Combine(Directory, name + ".key"),
                     "-out", Path.Combine(Directory, name + ".pfx"), "-passout", "pass:" + PfxPassword).ConfigureAwait(false);
+            await OpenSsl("pkcs12", "-export", "-legacy", "-in", ClientCert, "-inkey", ClientKey, "-out", ClientLegacyPfx, "-passout", "pass:" + PfxPassword).ConfigureAwait(false);
             await OpenSsl("pkcs8", "-topk8", "-in", ClientKey, "-out", ClientEncryptedKey, "-v2", "aes-256-cbc", "-passout", "pass:" + PfxPassword).ConfigureAwait(false);
             File.WriteAllText(ClientCombinedPem, File.ReadAllText(ClientCert) + File.ReadAllText(ClientKey));
         }

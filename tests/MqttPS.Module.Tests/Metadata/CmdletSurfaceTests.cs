@@ -126,7 +126,7 @@ namespace MqttPS.Module.Tests.Metadata
 
         public static IEnumerable<object[]> ExpectedParameters => new[]
         {
-            new object[] { "Connect-Mqtt", "AutoReconnect,Broker,CaCertificatePath,Certificate,CertificatePassword,CertificatePath,CleanStart,ClientId,Credential,KeepAliveSeconds,MaxInflightMessages,Name,Port,ProtocolVersion,SessionExpirySeconds,SkipCertificateCheck,TimeoutSeconds,UseTls,WillDelaySeconds,WillPayload,WillQoS,WillRetain,WillTopic" },
+            new object[] { "Connect-Mqtt", "AutoReconnect,Broker,CaCertificatePath,Certificate,CertificatePassword,CertificatePath,CleanStart,ClientId,Credential,KeepAliveSeconds,MaxInflightMessages,Name,Port,ProtocolVersion,SessionExpirySeconds,SkipCertificateCheck,TimeoutSeconds,TlsProtocol,UseTls,WillDelaySeconds,WillPayload,WillQoS,WillRetain,WillTopic" },
             new object[] { "Disconnect-Mqtt", "All,Connection,Name,PassThru" },
             new object[] { "Get-MqttConnection", "Default,Name" },
             new object[] { "Publish-MqttMessage", "Broker,Connection,ContentType,CorrelationData,Credential,MessageExpirySeconds,PassThru,Payload,Port,QoS,ResponseTopic,Retain,TimeoutSeconds,Topic,UserProperty,WindowSize" },
@@ -136,7 +136,7 @@ namespace MqttPS.Module.Tests.Metadata
             new object[] { "Get-MqttRetainedMessage", "AsBytes,AsJson,AsString,Broker,Connection,Credential,EmbeddedBroker,Port,QuietMilliseconds,TimeoutSeconds,Topic" },
             new object[] { "Clear-MqttRetainedMessage", "Broker,Connection,Credential,EmbeddedBroker,Filter,PassThru,Port,Topic" },
             new object[] { "Test-MqttTopic", "Filter,Topic" },
-            new object[] { "Start-MqttBroker", "AclPath,AllowAnonymous,BindAddress,Certificate,CertificateKeyPath,CertificatePassword,CertificatePath,ClientCaPath,Credential,Durability,EventKind,MaxConnections,Name,PasswordFile,PersistencePath,Port,RequireClientCertificate,SecureWebSocketPort,SysIntervalSeconds,TlsPort,UseCertificateIdentityAsUsername,Users,Wait,WebSocketPort" },
+            new object[] { "Start-MqttBroker", "AclPath,AllowAnonymous,BindAddress,Certificate,CertificateKeyPath,CertificatePassword,CertificatePath,ClientCaPath,Credential,Durability,EventKind,MaxConnections,Name,PasswordFile,PersistencePath,Port,RequireClientCertificate,SecureWebSocketPort,SysIntervalSeconds,TlsPort,TlsProtocol,UseCertificateIdentityAsUsername,Users,Wait,WebSocketPort" },
             new object[] { "Stop-MqttBroker", "All,Broker,Name,PassThru" },
             new object[] { "Get-MqttBroker", "Name" },
             new object[] { "Get-MqttBrokerClient", "Broker,BrokerName,ClientId" },

@@ -19,6 +19,7 @@ namespace MqttPS.Core.Broker.Listeners
         private readonly MqttTlsServerOptions _options;
         private readonly X509Certificate2 _certificate;
         private readonly ClientCertificateValidator _validator;
+        private readonly SslProtocols _protocols;
 
         public MqttTlsHandshaker(MqttTlsServerOptions options)
         {
@@ -27,6 +28,11 @@ namespace MqttPS.Core.Broker.Listeners
                 throw new ArgumentException("a TLS listener needs a server certificate (CertificatePath or Certificate)");
             _certificate = PemCertificates.LoadWithPrivateKey("server", options.Certificate, options.CertificatePath, options.CertificateKeyPath, options.CertificatePassword);
             _validator = new ClientCertificateValidator(options);
+            _protocols = TlsProtocolSelection.Choose(options.Protocols);
+            // Explicit versions the system does not offer would fail every handshake: say so once, at start.
+            if (options.Protocols != SslProtocols.None && !TlsProtocolSelection.IsAccepted(_protocols))
+                throw new NotSupportedException("This system does not offer " + TlsProtocolSelection.Describe(_protocols) +
+                    " for TLS: choose other versions, or enable them in the operating system.");
         }
 
         public X509Certificate2 ServerCertificate => _certificate;
@@ -51,7 +57,7 @@ namespace MqttPS.Core.Broker.Listeners
                     try
                     {
                         await ssl.AuthenticateAsServerAsync(_certificate, clientCertificateRequired: _options.RequireClientCertificate || _options.ClientCaFile != null,
-                            enabledSslProtocols: _options.Protocols, checkCertificateRevocation: false).ConfigureAwait(false);
+                            enabledSslProtocols: _protocols, checkCertificateRevocation: false).ConfigureAwait(false);
                     }
                     catch (Exception e) when (!(e is AuthenticationException) || failure != null)
                     {

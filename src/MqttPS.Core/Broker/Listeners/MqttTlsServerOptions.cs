@@ -32,7 +32,8 @@ namespace MqttPS.Core.Broker.Listeners
         /// <summary>Like <see cref="UseIdentityAsUsername"/> with the whole subject ("CN=alice, O=lab") (mosquitto's use_subject_as_username).</summary>
         public bool UseSubjectAsUsername { get; set; }
 
-        /// <summary>Protocols allowed; <see cref="SslProtocols.None"/> lets the operating system choose (TLS 1.2/1.3).</summary>
+        /// <summary>Protocols allowed; <see cref="SslProtocols.None"/> lets the operating system choose (TLS 1.2/1.3), or,
+        /// where .NET Framework refuses that, TLS 1.2 and 1.3 (see <see cref="Transport.TlsProtocolSelection"/>).</summary>
         public SslProtocols Protocols { get; set; } = SslProtocols.None;
 
         /// <summary>A client that has not completed the TLS handshake within this time is disconnected.</summary>

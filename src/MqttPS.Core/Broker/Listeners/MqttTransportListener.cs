@@ -62,6 +62,7 @@ namespace MqttPS.Core.Broker.Listeners
                     ClientCaFile = options.ClientCaFile,
                     UseIdentityAsUsername = options.UseIdentityAsUsername,
                     UseSubjectAsUsername = options.UseSubjectAsUsername,
+                    Protocols = options.TlsProtocols,
                 };
             }
             return new MqttTransportListener(options.Kind, options.BindAddress, options.Port, tls, options.Path);
