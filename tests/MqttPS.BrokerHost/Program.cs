@@ -8,7 +8,7 @@ namespace MqttPS.BrokerHost
 {
     /// <summary>
     /// dotnet run -c Release --project tests/MqttPS.BrokerHost -- --port N [--bind ADDRESS] [--conformance]
-    ///     [--max-queued N] [--persistence DIR] [--pool-completions]
+    ///     [--max-queued N] [--max-packet-size N] [--max-connect-packet-size N] [--persistence DIR] [--pool-completions]
     /// Prints the bound port as the first line of standard output, then runs until SIGINT/SIGTERM or stdin closes
     /// (with --stdin-close).
     /// </summary>
@@ -38,13 +38,15 @@ namespace MqttPS.BrokerHost
                         break;
                     case "--max-queued": options.MaxQueuedMessagesPerSession = int.Parse(Next()); break;
                     case "--max-inflight": options.MaxInflightMessages = ushort.Parse(Next()); break;
+                    case "--max-packet-size": options.MaximumPacketSize = uint.Parse(Next()); break;
+                    case "--max-connect-packet-size": options.MaximumConnectPacketSize = uint.Parse(Next()); break;
                     case "--persistence": options.PersistencePath = Next(); break;
                     case "--durability": options.PersistenceDurability = (MqttPS.Core.Broker.Persistence.PersistenceDurability)Enum.Parse(typeof(MqttPS.Core.Broker.Persistence.PersistenceDurability), Next(), true); break;
                     case "--stdin-close": stopOnStdinClose = true; break;
                     case "--pool-completions": break;
                     case "--help":
                     case "-h":
-                        Console.WriteLine("usage: MqttPS.BrokerHost --port N [--bind ADDRESS] [--conformance] [--max-queued N] [--max-inflight N] [--persistence DIR] [--stdin-close]");
+                        Console.WriteLine("usage: MqttPS.BrokerHost --port N [--bind ADDRESS] [--conformance] [--max-queued N] [--max-inflight N] [--max-packet-size N] [--max-connect-packet-size N] [--persistence DIR] [--stdin-close]");
                         return 0;
                     default:
                         Console.Error.WriteLine("unknown argument: " + args[i]);

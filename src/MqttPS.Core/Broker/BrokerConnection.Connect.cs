@@ -140,6 +140,8 @@ namespace MqttPS.Core.Broker
                 return;
             }
             _firstBytes = null; // only needed to answer a rejected CONNECT
+            // Logged in: from the next packet on, the broker's Maximum Packet Size applies instead of the CONNECT limit.
+            _decoder.MaximumPacketSize = options.MaximumPacketSize;
         }
 
         private static string DescribeUser(string username) => username == null ? "an anonymous client" : "user '" + username + "'";

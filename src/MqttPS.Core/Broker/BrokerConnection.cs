@@ -81,7 +81,8 @@ namespace MqttPS.Core.Broker
                 accepted.Socket.Blocking = false;
                 _sendDirect = true;
             }
-            _decoder = new MqttPacketDecoder(null, broker.Options.MaximumPacketSize);
+            // Until CONNECT is accepted only the small pre-login limit applies (see MaximumConnectPacketSize).
+            _decoder = new MqttPacketDecoder(null, broker.Options.EffectiveConnectPacketSize);
             AcceptedAtMilliseconds = MonotonicClock.NowMilliseconds;
             LastReceivedMilliseconds = AcceptedAtMilliseconds;
         }
@@ -291,6 +292,8 @@ namespace MqttPS.Core.Broker
         private void HandleConnectError(MqttProtocolException e)
         {
             _closeReason = "CONNECT rejected: " + e.Message;
+            if (e.ReasonCode == MqttReasonCode.PacketTooLarge && !IsConnected)
+                _closeReason += " (the limit before login: MaximumConnectPacketSize / MaximumPacketSize)";
             var connAck = ConnectErrorResponse(e);
             if (connAck != null)
             {

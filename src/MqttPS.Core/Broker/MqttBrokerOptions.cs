@@ -27,8 +27,24 @@ namespace MqttPS.Core.Broker
         public ushort ReceiveMaximum { get; set; } = 20;
 
         /// <summary>Largest packet the broker accepts (announced as Maximum Packet Size); 0 = protocol maximum.
-        /// A larger packet closes the connection (5.0: DISCONNECT 0x95).</summary>
+        /// A larger packet closes the connection (5.0: DISCONNECT 0x95). A connection's receive buffer grows with the
+        /// bytes that arrive (never with a declared length) up to this size, and is given up after the packet.</summary>
         public uint MaximumPacketSize { get; set; }
+
+        /// <summary>Largest CONNECT the broker accepts, i.e. the packet size limit before a client has logged in
+        /// (the smaller of this and <see cref="MaximumPacketSize"/>); 0 = <see cref="MaximumPacketSize"/>. A CONNECT
+        /// carries a client id, credentials and a will, so it is small: the default 64 KiB bounds what an
+        /// unauthenticated connection can make the broker hold. Larger: CONNACK 0x95 (5.0), or the connection is closed.</summary>
+        public uint MaximumConnectPacketSize { get; set; } = DefaultMaximumConnectPacketSize;
+
+        /// <summary>The default of <see cref="MaximumConnectPacketSize"/>: 64 KiB.</summary>
+        public const uint DefaultMaximumConnectPacketSize = 64 * 1024;
+
+        /// <summary>The packet size limit that applies before CONNECT is accepted (0 = protocol maximum).</summary>
+        internal uint EffectiveConnectPacketSize =>
+            MaximumConnectPacketSize == 0 ? MaximumPacketSize
+            : MaximumPacketSize == 0 ? MaximumConnectPacketSize
+            : Math.Min(MaximumConnectPacketSize, MaximumPacketSize);
 
         /// <summary>Topic aliases a 5.0 client may use towards the broker (announced as Topic Alias Maximum).</summary>
         public ushort TopicAliasMaximum { get; set; } = 10;

@@ -18,6 +18,11 @@ namespace MqttPS.Core.Protocol
     {
         private const int DefaultBufferSize = 4096;
         private const int LargeBufferSize = 64 * 1024;
+        // Buffers up to this size come from and go back to the pool; larger ones (a large packet) are allocated for
+        // it and dropped afterwards, so one large packet does not leave big arrays parked in the pool for good.
+        private const int PooledBufferLimit = LargeBufferSize;
+        // A buffer this large is given up as soon as the packet that needed it is decoded.
+        private const int KeepLargeBufferLimit = 1024 * 1024;
         // How much room beyond what the caller asked for GetReceiveBuffer offers towards a large pending
         // packet: bounded so that a declared length alone never triggers a big allocation.
         private const int MaximumReadAhead = 64 * 1024;
@@ -42,7 +47,7 @@ namespace MqttPS.Core.Protocol
             ProtocolVersion = version;
             IsServer = version == null;
             MaximumPacketSize = maximumPacketSize;
-            _buffer = _pool.Rent(DefaultBufferSize);
+            _buffer = Rent(DefaultBufferSize);
         }
 
         /// <summary>
@@ -82,7 +87,7 @@ namespace MqttPS.Core.Protocol
             if (_end != _start || buffer.Length == 0) return false;
             _start = _end = 0;
             _buffer = NoBuffer;
-            _pool.Return(buffer);
+            Return(buffer);
             return true;
         }
 
@@ -205,7 +210,7 @@ namespace MqttPS.Core.Protocol
             if (buffer.Length == 0)
             {
                 // Released while empty: rent again, at least the usual size so small reads do not grow it stepwise.
-                _buffer = _pool.Rent(Math.Max(count, DefaultBufferSize));
+                _buffer = Rent(Math.Max(count, DefaultBufferSize));
                 _start = _end = 0;
                 return;
             }
@@ -219,10 +224,14 @@ namespace MqttPS.Core.Protocol
             }
             var required = (long)used + count;
             if (required > int.MaxValue) throw new InvalidOperationException("MQTT receive buffer would exceed 2 GiB");
-            var size = Math.Min(int.MaxValue, Math.Max(required, (long)buffer.Length * 2));
-            var larger = _pool.Rent((int)size);
+            // Doubling keeps the copies linear, but never beyond the packet being received (whose declared size was
+            // checked against the maximum): the buffer grows with what arrives and ends at the packet's size.
+            var size = (long)buffer.Length * 2;
+            if (_pendingPacketSize > 0 && size > _pendingPacketSize) size = _pendingPacketSize;
+            size = Math.Min(int.MaxValue, Math.Max(required, size));
+            var larger = Rent((int)size);
             System.Buffer.BlockCopy(buffer, _start, larger, 0, used);
-            _pool.Return(buffer);
+            Return(buffer);
             _buffer = larger;
             _start = 0;
             _end = used;
@@ -235,10 +244,19 @@ namespace MqttPS.Core.Protocol
         private void ReleaseLargeBuffer()
         {
             _start = _end = 0;
-            if (_buffer.Length <= LargeBufferSize || (long)LastPacketSize * 4 > _buffer.Length) return;
-            _pool.Return(_buffer);
-            _buffer = _pool.Rent(DefaultBufferSize);
+            if (_buffer.Length <= LargeBufferSize) return;
+            if (_buffer.Length <= KeepLargeBufferLimit && (long)LastPacketSize * 4 > _buffer.Length) return;
+            Return(_buffer);
+            _buffer = Rent(DefaultBufferSize);
         }
+
+        private byte[] Rent(int size) => size <= PooledBufferLimit ? _pool.Rent(size) : new byte[size];
+
+        private void Return(byte[] buffer)
+        {
+            if (buffer.Length <= PooledBufferLimit) _pool.Return(buffer);
+        }
+
 
         /// <summary>Returns the buffer to the pool.</summary>
         public void Dispose()
@@ -246,7 +264,7 @@ namespace MqttPS.Core.Protocol
             var buffer = _buffer;
             _buffer = null;
             _start = _end = 0;
-            if (buffer != null && buffer.Length > 0) _pool.Return(buffer);
+            if (buffer != null && buffer.Length > 0) Return(buffer);
         }
     }
 }

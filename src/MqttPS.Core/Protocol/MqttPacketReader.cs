@@ -23,6 +23,32 @@ namespace MqttPS.Core.Protocol
         }
 
         public int Remaining => _end - _position;
+        public int Position => _position;
+
+        /// <summary>The length of the two length-prefixed strings at the current position, or 0 when they do not fit
+        /// in the packet (reading them then reports the error).</summary>
+        public int PeekStringPairLength()
+        {
+            if (_end - _position < 2) return 0;
+            var second = _position + 2 + ((_buffer[_position] << 8) | _buffer[_position + 1]);
+            if (second > _end - 2) return 0;
+            var total = second + 2 + ((_buffer[second] << 8) | _buffer[second + 1]) - _position;
+            return total <= _end - _position ? total : 0;
+        }
+
+        /// <summary>Whether the next <paramref name="count"/> bytes equal those at <paramref name="offset"/> of the same buffer.</summary>
+        public bool NextBytesEqual(int offset, int count)
+        {
+            if (count > _end - _position) return false;
+            for (var i = 0; i < count; i++) if (_buffer[_position + i] != _buffer[offset + i]) return false;
+            return true;
+        }
+
+        public void Skip(int count)
+        {
+            if (count > _end - _position) throw Truncated("skipped bytes", count);
+            _position += count;
+        }
         public bool EndOfData => _position >= _end;
 
         public byte ReadByte(string what)

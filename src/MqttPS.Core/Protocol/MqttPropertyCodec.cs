@@ -1,3 +1,5 @@
+using System;
+
 namespace MqttPS.Core.Protocol
 {
     /// <summary>
@@ -30,6 +32,7 @@ namespace MqttPS.Core.Protocol
 
             var block = reader.Slice((int)length, "property block");
             var properties = new MqttProperties();
+            var lastUser = default(UserPropertyReuse);
             MqttProtocolException violation = null;
             ulong seen = 0;
             while (!block.EndOfData)
@@ -41,7 +44,7 @@ namespace MqttPS.Core.Protocol
                         + " in " + MqttPropertyRules.ContextName(context));
                 }
                 var id = (MqttPropertyId)rawId;
-                var valueError = ReadValue(ref block, id, properties);
+                var valueError = id == MqttPropertyId.UserProperty ? ReadUserProperty(ref block, properties, ref lastUser) : ReadValue(ref block, id, properties);
                 if (violation != null) continue;
                 var bit = 1UL << (int)rawId;
                 if (valueError != null) violation = valueError;
@@ -68,6 +71,37 @@ namespace MqttPS.Core.Protocol
                     "a PUBLISH from a client must not contain a Subscription Identifier");
             }
             return properties;
+        }
+
+        /// <summary>The last user property read and where its bytes are: see <see cref="ReadUserProperty"/>.</summary>
+        private struct UserPropertyReuse
+        {
+            public MqttUserProperty Property;
+            public int Offset;
+            public int Length;
+        }
+
+        /// <summary>
+        /// Reads a user property. Properties may repeat without limit, so a packet can be nothing but user properties;
+        /// one that repeats the bytes of the previous one (already validated) shares its object instead of decoding
+        /// two more strings, so the cost of such a packet stays close to its size. Always linear in the block.
+        /// </summary>
+        private static MqttProtocolException ReadUserProperty(ref MqttPacketReader reader, MqttProperties properties, ref UserPropertyReuse last)
+        {
+            var list = properties.UserProperties;
+            var length = reader.PeekStringPairLength();
+            if (last.Property != null && length == last.Length && reader.NextBytesEqual(last.Offset, length))
+            {
+                reader.Skip(length);
+                list.Add(last.Property);
+                return null;
+            }
+            var offset = reader.Position;
+            var name = reader.ReadString("user property name");
+            var value = reader.ReadString("user property value");
+            last = new UserPropertyReuse { Property = new MqttUserProperty(name, value), Offset = offset, Length = reader.Position - offset };
+            list.Add(last.Property);
+            return null;
         }
 
         /// <summary>Reads one value (structural errors throw); returns the value-range violation, if any.</summary>
@@ -114,12 +148,7 @@ namespace MqttPS.Core.Protocol
                     return null;
                 }
                 default:
-                {
-                    var name = reader.ReadString("user property name");
-                    var value = reader.ReadString("user property value");
-                    properties.UserProperties.Add(new MqttUserProperty(name, value));
-                    return null;
-                }
+                    throw new InvalidOperationException("user properties are read by ReadUserProperty");
             }
         }
 
