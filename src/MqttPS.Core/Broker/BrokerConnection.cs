@@ -203,6 +203,8 @@ namespace MqttPS.Core.Broker
                 }
                 finally
                 {
+                    // Acknowledgements in this read may have freed the in-flight window for more retained messages.
+                    if (_retained != null) PumpRetained();
                     // Every subscriber touched by this read gets one write with everything routed to it.
                     DeferredFlush.End();
                 }
@@ -528,18 +530,83 @@ namespace MqttPS.Core.Broker
             }
             Send(ack);
             if (retained == null) return;
-            var session = Session;
-            foreach (var pair in retained)
+            var backlog = _retained;
+            if (backlog == null) _retained = backlog = new RetainedDelivery();
+            foreach (var pair in retained) backlog.Add(pair.Key, pair.Value);
+            PumpRetained();
+        }
+
+        // ---------------------------------------------------------------- retained messages, paced by the socket
+
+        private RetainedDelivery _retained;
+        private int _retainedPumping;
+        private int _retainedPumpAgain;
+
+        /// <summary>Bytes waiting for the socket below which more retained messages are queued for it.</summary>
+        private const int RetainedPaceBytes = 256 * 1024;
+
+        /// <summary>
+        /// Sends retained messages for this connection's SUBSCRIBEs while the socket keeps up: until a few hundred KiB
+        /// wait for it, or the session's queue (QoS 1/2 beyond the in-flight window) is half full. Called after a
+        /// SUBSCRIBE, after each batch the writer puts on the wire and after each read (acknowledgements free the
+        /// window), so a client that reads gets all of them, however many, and nothing is dropped for a budget.
+        /// A message that was replaced or cleared meanwhile is skipped (its new state went out as a live message), as
+        /// is one for a subscription that was removed or replaced.
+        /// </summary>
+        internal void PumpRetained()
+        {
+            var backlog = _retained;
+            if (backlog == null) return;
+            while (true)
             {
-                var sub = pair.Key;
-                foreach (var m in pair.Value)
+                if (Interlocked.Exchange(ref _retainedPumping, 1) != 0)
                 {
-                    if (!_broker.Authorizer.CanReceive(Identity, m.Topic)) continue;
-                    var qos = m.QoS < sub.QoS ? m.QoS : sub.QoS;
-                    // Retained messages sent because of a subscription carry RETAIN=1 [MQTT-3.3.1-9].
-                    lock (session) session.Deliver(new QueuedMessage(m, qos, true, sub.SubscriptionIdentifier) { AuthorizedFor = Identity });
+                    // Another thread is pumping (the writer, or a re-entrant call through our own send): it looks again.
+                    Volatile.Write(ref _retainedPumpAgain, 1);
+                    return;
                 }
+                Volatile.Write(ref _retainedPumpAgain, 0);
+                try
+                {
+                    FeedRetained(backlog);
+                }
+                finally
+                {
+                    Volatile.Write(ref _retainedPumping, 0);
+                }
+                if (Volatile.Read(ref _retainedPumpAgain) == 0 || backlog.IsEmpty) return;
             }
+        }
+
+        private void FeedRetained(RetainedDelivery backlog)
+        {
+            var session = Session;
+            if (session == null) return;
+            var queueRoom = _broker.Options.MaxQueuedMessagesPerSession > 0 ? Math.Max(1, _broker.Options.MaxQueuedMessagesPerSession / 2) : 1000;
+            var now = MonotonicClock.NowMilliseconds;
+            while (!IsClosing && Volatile.Read(ref _pendingBytes) < RetainedPaceBytes)
+            {
+                lock (session) if (session.QueueCount >= queueRoom) return;
+                if (!backlog.TryTake(out var sub, out var m)) return;
+                if (!_broker.Retained.IsCurrent(m) || m.IsExpired(now)) continue;
+                bool subscribed;
+                lock (session) subscribed = session.TryGetSubscription(sub.TopicFilter, out var current) && ReferenceEquals(current, sub);
+                if (!subscribed) continue;
+                if (!_broker.Authorizer.CanReceive(Identity, m.Topic)) continue;
+                var qos = m.QoS < sub.QoS ? m.QoS : sub.QoS;
+                // Retained messages sent because of a subscription carry RETAIN=1 [MQTT-3.3.1-9].
+                lock (session) session.Deliver(new QueuedMessage(m, qos, true, sub.SubscriptionIdentifier) { AuthorizedFor = Identity });
+            }
+        }
+
+        /// <summary>The connection ends with retained messages still to send: they are counted as dropped (in $SYS
+        /// publish/messages/dropped) and reported in one event, not one per message.</summary>
+        private void CutRetained()
+        {
+            var backlog = _retained;
+            if (backlog == null) return;
+            var cut = backlog.Clear();
+            if (cut > 0) _broker.OnRetainedCut(ClientId, cut, "the connection closed (" + (_closeReason ?? "closed") + ") before they were sent");
         }
 
         private void HandleUnsubscribe(UnsubscribePacket p)
@@ -881,6 +948,8 @@ namespace MqttPS.Core.Broker
                     }
                     drained?.TrySetResult(true);
                     relief?.TrySetResult(true);
+                    // The socket took a batch: room for more retained messages, which this loop then writes.
+                    if (_retained != null) PumpRetained();
                 }
                 // Everything before the close is on the wire: FIN after it, so the peer reads our last packet
                 // (a DISCONNECT or a CONNACK refusal) rather than a reset.
@@ -1013,6 +1082,7 @@ namespace MqttPS.Core.Broker
             if (Interlocked.Exchange(ref _cleanedUp, 1) != 0) return;
             try { _accepted.OnClose?.Invoke(); } catch (Exception) { }
             _decoder.Dispose();
+            CutRetained();
             _broker.OnConnectionClosed(this, _closeReason ?? "closed", _will);
             _will = null;
         }

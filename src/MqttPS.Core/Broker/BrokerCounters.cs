@@ -28,6 +28,7 @@ namespace MqttPS.Core.Broker
         public void AddPublishReceived() => Interlocked.Increment(ref _publishReceived);
         public void AddPublishSent() => Interlocked.Increment(ref _publishSent);
         public void AddPublishDropped() => Interlocked.Increment(ref _publishDropped);
+        public void AddPublishDropped(long n) => Interlocked.Add(ref _publishDropped, n);
         public void AddProtocolError() => Interlocked.Increment(ref _protocolErrors);
 
         public void ClientConnected()

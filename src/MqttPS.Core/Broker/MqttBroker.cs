@@ -698,6 +698,14 @@ namespace MqttPS.Core.Broker
                 Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.MessageDropped, ClientId = clientId, Topic = message?.Topic ?? topic, Message = message?.ToMqttMessage(MonotonicClock.NowMilliseconds), Reason = why });
         }
 
+        /// <summary>Retained messages a subscriber did not get: counted (publish/messages/dropped) and reported once.</summary>
+        internal void OnRetainedCut(string clientId, long count, string why)
+        {
+            Counters.AddPublishDropped(count);
+            if (EventRaised != null)
+                Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.MessageDropped, ClientId = clientId, Reason = count + " retained message(s) not delivered: " + why });
+        }
+
         internal void OnConnectRefused(BrokerConnection connection, ConnectReasonCode code, string why)
         {
             if (EventRaised != null)

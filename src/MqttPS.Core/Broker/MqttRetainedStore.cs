@@ -98,6 +98,12 @@ namespace MqttPS.Core.Broker
             _changed?.Invoke(message.Topic, message);
         }
 
+        /// <summary>Whether <paramref name="message"/> is still the retained message of its topic (not replaced or cleared).</summary>
+        internal bool IsCurrent(BrokerMessage message)
+        {
+            lock (_lock) return _messages.TryGetValue(message.Topic, out var current) && ReferenceEquals(current, message);
+        }
+
         /// <summary>Retained messages matching a filter, for delivery on subscribe. A filter without wildcards is a
         /// dictionary lookup; a wildcard filter scans the store.</summary>
         internal List<BrokerMessage> Match(string topicFilter, long nowMilliseconds)
