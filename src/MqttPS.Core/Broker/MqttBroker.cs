@@ -36,6 +36,7 @@ namespace MqttPS.Core.Broker
         private MqttSysTopicPublisher _sys;
         private bool _restoring;
         private long _expiredSessions;
+        private long _socketsOpened;
 
         public MqttBroker(MqttBrokerOptions options = null)
         {
@@ -96,13 +97,13 @@ namespace MqttPS.Core.Broker
         {
             if (IsRunning) throw new InvalidOperationException("the broker is already running");
             _stop = new CancellationTokenSource();
-            var listeners = new List<IMqttBrokerListener> { new MqttTcpListener(Options.BindAddress, Options.Port) { UseEpoll = Options.UseEpollSockets } };
-            foreach (var extra in Options.AdditionalListeners)
+            var listeners = new List<IMqttBrokerListener>();
+            foreach (var listener in Options.ResolveListeners())
             {
-                if (extra.Kind == MqttListenerKind.Tcp) listeners.Add(new MqttTcpListener(extra.BindAddress, extra.Port) { UseEpoll = Options.UseEpollSockets });
+                if (listener.Kind == MqttListenerKind.Tcp) listeners.Add(new MqttTcpListener(listener.BindAddress, listener.Port) { UseEpoll = Options.UseEpollSockets });
                 else
                 {
-                    var transport = MqttTransportListener.FromOptions(extra);
+                    var transport = new MqttTransportListener(listener);
                     transport.HandshakeFailed += (remote, why) => Raise(new MqttBrokerEvent
                     {
                         Kind = MqttBrokerEventKind.ClientDisconnected,
@@ -139,7 +140,7 @@ namespace MqttPS.Core.Broker
             _housekeeping = HousekeepingLoopAsync(_stop.Token);
             if (Options.SysInterval > TimeSpan.Zero)
             {
-                _sys = new MqttSysTopicPublisher(ReadSysCounters, PublishSystemMessageAsync, new MqttSysTopicOptions { Interval = Options.SysInterval });
+                _sys = new MqttSysTopicPublisher(GetStatistics, PublishSystemMessageAsync, new MqttSysTopicOptions { Interval = Options.SysInterval });
                 _sys.Start();
             }
         }
@@ -249,42 +250,6 @@ namespace MqttPS.Core.Broker
             return true;
         }
 
-        private MqttSysCounters ReadSysCounters()
-        {
-            var s = GetStatistics();
-            long stored = 0, storedBytes = 0;
-            foreach (var session in Sessions.All)
-            {
-                lock (session)
-                {
-                    stored += session.QueueCount + session.InflightOutCount;
-                    storedBytes += session.QueuedBytes;
-                }
-            }
-            return new MqttSysCounters
-            {
-                ClientsExpired = Interlocked.Read(ref _expiredSessions),
-                // mosquitto counts retained and session messages alike in its store.
-                StoredMessages = stored + s.RetainedMessages,
-                StoredMessageBytes = storedBytes,
-                Uptime = s.Uptime,
-                ClientsConnected = s.ClientsConnected,
-                // mosquitto's clients/total: connected clients plus disconnected sessions that are kept.
-                ClientsTotal = Math.Max(Sessions.Count, s.ClientsConnected),
-                ClientsMaximum = s.ClientsMaximum,
-                MessagesReceived = s.MessagesReceived,
-                MessagesSent = s.MessagesSent,
-                BytesReceived = s.BytesReceived,
-                BytesSent = s.BytesSent,
-                PublishReceived = s.PublishReceived,
-                PublishSent = s.PublishSent,
-                PublishDropped = s.PublishDropped,
-                RetainedMessages = s.RetainedMessages,
-                Subscriptions = s.Subscriptions,
-                ConnectionsAccepted = s.ClientsTotal,
-            };
-        }
-
         /// <summary>The broker's own $SYS messages: retained and routed, but not counted as received PUBLISHes.</summary>
         private Task PublishSystemMessageAsync(MqttMessage message)
         {
@@ -294,6 +259,7 @@ namespace MqttPS.Core.Broker
 
         private Task OnAcceptedAsync(MqttAcceptedConnection accepted)
         {
+            Interlocked.Increment(ref _socketsOpened);
             if (!IsRunning && _stop.IsCancellationRequested)
             {
                 accepted.Stream.Dispose();
@@ -435,18 +401,35 @@ namespace MqttPS.Core.Broker
             return Task.FromResult(true);
         }
 
+        /// <summary>The broker's figures now: the one source of Get-MqttBroker's statistics and the $SYS tree.</summary>
         public MqttBrokerStatistics GetStatistics()
         {
-            var persistent = 0;
-            foreach (var s in Sessions.All) if (s.SessionExpiryInterval > 0) persistent++;
+            int persistent = 0, sessions = 0;
+            long stored = 0, storedBytes = 0;
+            foreach (var session in Sessions.All)
+            {
+                sessions++;
+                lock (session)
+                {
+                    if (session.SessionExpiryInterval > 0) persistent++;
+                    stored += session.QueueCount + session.InflightOutCount;
+                    storedBytes += session.QueuedBytes;
+                }
+            }
+            var connected = Counters.ClientsConnected;
+            var retained = Retained.Count;
             return new MqttBrokerStatistics
             {
                 StartedAt = StartedAt,
                 Uptime = IsRunning ? DateTimeOffset.Now - StartedAt : TimeSpan.Zero,
-                ClientsConnected = Counters.ClientsConnected,
+                ClientsConnected = connected,
                 ClientsTotal = Counters.ClientsTotal,
                 ClientsMaximum = Counters.ClientsMaximum,
                 SessionsPersistent = persistent,
+                // mosquitto's clients/total: connected clients plus disconnected sessions that are kept.
+                SessionsTotal = Math.Max(sessions, connected),
+                SessionsExpired = Interlocked.Read(ref _expiredSessions),
+                SocketsOpened = Interlocked.Read(ref _socketsOpened),
                 MessagesReceived = Counters.MessagesReceived,
                 MessagesSent = Counters.MessagesSent,
                 BytesReceived = Counters.BytesReceived,
@@ -454,8 +437,12 @@ namespace MqttPS.Core.Broker
                 PublishReceived = Counters.PublishReceived,
                 PublishSent = Counters.PublishSent,
                 PublishDropped = Counters.PublishDropped,
-                RetainedMessages = Retained.Count,
+                RetainedMessages = retained,
                 Subscriptions = _router.Count,
+                SharedSubscriptions = _router.SharedCount,
+                // mosquitto counts retained and session messages alike in its store.
+                StoredMessages = stored + retained,
+                StoredMessageBytes = storedBytes,
             };
         }
 

@@ -10,14 +10,25 @@ namespace MqttPS.Core.Broker
         /// <summary>Name used in logs and $SYS; also the prefix of assigned client identifiers.</summary>
         public string Name { get; set; } = "mqttps";
 
-        /// <summary>Address of the main TCP listener. <see cref="IPAddress.IPv6Any"/> listens dual-mode (IPv4 and IPv6).</summary>
+        /// <summary>Address of the plain TCP listener used when <see cref="Listeners"/> is empty. <see cref="IPAddress.IPv6Any"/>
+        /// listens dual-mode (IPv4 and IPv6).</summary>
         public IPAddress BindAddress { get; set; } = IPAddress.Any;
 
-        /// <summary>Port of the main TCP listener; 0 picks a free port (see <see cref="MqttBroker.Port"/>).</summary>
+        /// <summary>Port of the plain TCP listener used when <see cref="Listeners"/> is empty; 0 picks a free port (see
+        /// <see cref="MqttBroker.Port"/>).</summary>
         public int Port { get; set; } = 1883;
 
-        /// <summary>Further listeners (TLS/WebSocket come with the production-features work).</summary>
-        public List<MqttListenerOptions> AdditionalListeners { get; } = new List<MqttListenerOptions>();
+        /// <summary>Every endpoint the broker listens on (TCP, TLS, WebSocket), in the order they are bound. When empty,
+        /// the broker listens on <see cref="BindAddress"/>:<see cref="Port"/> with plain TCP.</summary>
+        public List<MqttListenerOptions> Listeners { get; } = new List<MqttListenerOptions>();
+
+        /// <summary>The listeners the broker binds, in order: <see cref="Listeners"/>, or the plain TCP listener on
+        /// <see cref="BindAddress"/>:<see cref="Port"/> when that list is empty.</summary>
+        public IReadOnlyList<MqttListenerOptions> ResolveListeners()
+        {
+            if (Listeners.Count > 0) return Listeners.ToArray();
+            return new[] { new MqttListenerOptions { Kind = MqttListenerKind.Tcp, BindAddress = BindAddress, Port = Port } };
+        }
 
         /// <summary>Listeners supplied ready-made (custom transports, tests). Started and stopped with the broker.</summary>
         public List<IMqttBrokerListener> CustomListeners { get; } = new List<IMqttBrokerListener>();

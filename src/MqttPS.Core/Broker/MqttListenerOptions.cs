@@ -1,17 +1,23 @@
+using System;
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
 namespace MqttPS.Core.Broker
 {
-    /// <summary>The transport a listener speaks. Only <see cref="Tcp"/> is implemented by the broker core; TLS and
-    /// WebSocket listeners plug in through <see cref="IMqttBrokerListener"/>.</summary>
+    /// <summary>The transport a listener speaks: plain TCP, TLS, WebSocket (ws://) or WebSocket over TLS (wss://).</summary>
     public enum MqttListenerKind { Tcp, Tls, WebSocket, SecureWebSocket }
 
-    /// <summary>One additional endpoint the broker listens on.</summary>
+    /// <summary>
+    /// Everything about one endpoint the broker listens on: its transport, address and port, and for the TLS kinds the
+    /// server certificate and the rules for client certificates (mosquitto's listener, protocol, certfile, keyfile,
+    /// cafile, require_certificate, use_identity_as_username, use_subject_as_username, tls_version).
+    /// </summary>
     public sealed class MqttListenerOptions
     {
         public MqttListenerKind Kind { get; set; } = MqttListenerKind.Tcp;
+
+        /// <summary>Address to bind; <see cref="IPAddress.IPv6Any"/> listens dual-mode (IPv4 and IPv6).</summary>
         public IPAddress BindAddress { get; set; } = IPAddress.Any;
 
         /// <summary>0 picks a free port; the bound one is in <see cref="MqttBroker.Endpoints"/>.</summary>
@@ -19,27 +25,39 @@ namespace MqttPS.Core.Broker
 
         /// <summary>WebSocket path, for the WebSocket kinds.</summary>
         public string Path { get; set; } = "/mqtt";
+
+        /// <summary>Whether the kind runs over TLS (and so needs a server certificate).</summary>
+        public bool IsSecure => Kind == MqttListenerKind.Tls || Kind == MqttListenerKind.SecureWebSocket;
+
+        /// <summary>The server certificate: a PFX/PKCS#12 file (with <see cref="CertificatePassword"/>) or a PEM file
+        /// whose key is in <see cref="CertificateKeyPath"/> (or in the same file).</summary>
         public string CertificatePath { get; set; }
         public string CertificateKeyPath { get; set; }
         public string CertificatePassword { get; set; }
 
-        /// <summary>A server certificate with private key given directly (instead of the paths).</summary>
+        /// <summary>A server certificate with private key given directly; takes precedence over the paths.</summary>
         public X509Certificate2 Certificate { get; set; }
 
-        /// <summary>TLS kinds: refuse clients without a certificate issued by <see cref="ClientCaFile"/>.</summary>
+        /// <summary>Refuse clients that present no certificate, or one that does not chain to <see cref="ClientCaFile"/>.</summary>
         public bool RequireClientCertificate { get; set; }
 
-        /// <summary>TLS kinds: PEM file of the CAs trusted for client certificates (mosquitto's cafile).</summary>
+        /// <summary>PEM (or DER) file of the certificate authorities trusted for client certificates (mosquitto's
+        /// cafile). When unset, client certificates are checked against the operating system's trust store.</summary>
         public string ClientCaFile { get; set; }
 
-        /// <summary>TLS kinds: the certificate's CN becomes the username (mosquitto's use_identity_as_username).</summary>
+        /// <summary>Use the client certificate's Common Name as the username, ignoring the CONNECT username
+        /// (mosquitto's use_identity_as_username); such clients need no password.</summary>
         public bool UseIdentityAsUsername { get; set; }
 
-        /// <summary>TLS kinds: the certificate's whole subject becomes the username (mosquitto's use_subject_as_username).</summary>
+        /// <summary>Like <see cref="UseIdentityAsUsername"/> with the whole subject ("CN=alice, O=lab") (mosquitto's use_subject_as_username).</summary>
         public bool UseSubjectAsUsername { get; set; }
 
-        /// <summary>TLS kinds: the TLS versions accepted (mosquitto's tls_version); None: the system default, see
-        /// <see cref="Listeners.MqttTlsServerOptions.Protocols"/>.</summary>
-        public SslProtocols TlsProtocols { get; set; }
+        /// <summary>TLS versions accepted (mosquitto's tls_version); <see cref="SslProtocols.None"/> lets the operating
+        /// system choose (TLS 1.2/1.3), or, where .NET Framework refuses that, TLS 1.2 and 1.3 (see
+        /// <see cref="Transport.TlsProtocolSelection"/>).</summary>
+        public SslProtocols TlsProtocols { get; set; } = SslProtocols.None;
+
+        /// <summary>A client that has not completed the TLS or WebSocket handshake within this time is disconnected.</summary>
+        public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
     }
 }

@@ -14,9 +14,13 @@ namespace MqttPS.Core.Broker
         private readonly SubscriptionIndex<SubscriptionEntry> _index = new SubscriptionIndex<SubscriptionEntry>();
         private readonly Dictionary<string, SharedSubscriptionGroup> _groups = new Dictionary<string, SharedSubscriptionGroup>(StringComparer.Ordinal);
         private int _count;
+        private int _sharedCount;
 
         /// <summary>Subscriptions held, shared members included.</summary>
         public int Count => System.Threading.Volatile.Read(ref _count);
+
+        /// <summary>Members of shared subscription groups.</summary>
+        public int SharedCount => System.Threading.Volatile.Read(ref _sharedCount);
 
         public void Add(Subscription subscription)
         {
@@ -36,7 +40,11 @@ namespace MqttPS.Core.Broker
                 }
                 var before = group.Count;
                 group.Add(subscription);
-                if (group.Count > before) System.Threading.Interlocked.Increment(ref _count);
+                if (group.Count > before)
+                {
+                    System.Threading.Interlocked.Increment(ref _count);
+                    System.Threading.Interlocked.Increment(ref _sharedCount);
+                }
             }
         }
 
@@ -53,7 +61,11 @@ namespace MqttPS.Core.Broker
                 if (!_groups.TryGetValue(key, out var group)) return;
                 var before = group.Count;
                 var left = group.Remove(subscription.Session);
-                if (left < before) System.Threading.Interlocked.Decrement(ref _count);
+                if (left < before)
+                {
+                    System.Threading.Interlocked.Decrement(ref _count);
+                    System.Threading.Interlocked.Decrement(ref _sharedCount);
+                }
                 if (left == 0)
                 {
                     _groups.Remove(key);

@@ -41,19 +41,18 @@ namespace MqttPS.Core.Shell
                 options.PersistencePath = settings.PersistencePath;
                 options.PersistenceDurability = settings.Durability ?? PersistenceDurability.PerMessage;
             }
+            options.Listeners.Add(new MqttListenerOptions { Kind = MqttListenerKind.Tcp, BindAddress = bind, Port = settings.Port });
+            X509Certificate2 certificate = null;
             if (settings.HasCertificate)
             {
-                var certificate = LoadServerCertificate(settings);
+                certificate = LoadServerCertificate(settings);
                 if (settings.ClientCaPath != null) CheckClientCa(settings.ClientCaPath, certificate);
-                options.AdditionalListeners.Add(SecureListener(MqttListenerKind.Tls, bind, settings.TlsPort ?? MqttBrokerSettings.DefaultTlsPort, certificate, settings));
+                options.Listeners.Add(SecureListener(MqttListenerKind.Tls, bind, settings.TlsPort ?? MqttBrokerSettings.DefaultTlsPort, certificate, settings));
             }
             if (settings.WebSocketPort.HasValue)
-                options.AdditionalListeners.Add(new MqttListenerOptions { Kind = MqttListenerKind.WebSocket, BindAddress = bind, Port = settings.WebSocketPort.Value });
+                options.Listeners.Add(new MqttListenerOptions { Kind = MqttListenerKind.WebSocket, BindAddress = bind, Port = settings.WebSocketPort.Value });
             if (settings.SecureWebSocketPort.HasValue)
-            {
-                var tls = options.AdditionalListeners.Find(l => l.Kind == MqttListenerKind.Tls);
-                options.AdditionalListeners.Add(SecureListener(MqttListenerKind.SecureWebSocket, bind, settings.SecureWebSocketPort.Value, tls.Certificate, settings));
-            }
+                options.Listeners.Add(SecureListener(MqttListenerKind.SecureWebSocket, bind, settings.SecureWebSocketPort.Value, certificate, settings));
             return options;
         }
 
@@ -117,7 +116,7 @@ namespace MqttPS.Core.Shell
             var source = settings.CertificatePath ?? settings.Certificate.Subject;
             try
             {
-                return new MqttTlsHandshaker(new MqttTlsServerOptions
+                return new MqttTlsHandshaker(new MqttListenerOptions
                 {
                     Certificate = settings.Certificate,
                     CertificatePath = settings.CertificatePath,
@@ -143,7 +142,7 @@ namespace MqttPS.Core.Shell
             try
             {
                 // The handshaker reads the CA bundle the way the listener will.
-                new MqttTlsHandshaker(new MqttTlsServerOptions { Certificate = serverCertificate, ClientCaFile = path });
+                new MqttTlsHandshaker(new MqttListenerOptions { Certificate = serverCertificate, ClientCaFile = path });
             }
             catch (Exception e)
             {
@@ -164,14 +163,6 @@ namespace MqttPS.Core.Shell
             {
                 throw new MqttShellException("InvalidPersistencePath", ShellErrorCategory.OpenError, "Could not create the persistence directory '" + path + "': " + e.Message, path, e);
             }
-        }
-
-        /// <summary>What each listener of <paramref name="options"/> is, in the order the broker binds them.</summary>
-        public static IReadOnlyList<MqttListenerOptions> ListenerKinds(MqttBrokerOptions options)
-        {
-            var result = new List<MqttListenerOptions> { new MqttListenerOptions { Kind = MqttListenerKind.Tcp, BindAddress = options.BindAddress, Port = options.Port } };
-            result.AddRange(options.AdditionalListeners);
-            return result;
         }
     }
 }

@@ -26,7 +26,7 @@ namespace MqttPS.Core.Shell
             Name = name;
             Broker = broker;
             Settings = settings;
-            _listenerKinds = BrokerOptionsFactory.ListenerKinds(broker.Options);
+            _listenerKinds = broker.Options.ResolveListeners();
             broker.EventRaised += OnEvent;
         }
 
@@ -47,7 +47,7 @@ namespace MqttPS.Core.Shell
             {
                 var bound = Broker.Endpoints;
                 var result = new List<MqttBrokerEndpoint>(bound.Count);
-                // The broker binds the main listener, then the additional ones in order, so positions match.
+                // The broker binds its listeners in this order, so positions match.
                 for (var i = 0; i < bound.Count && i < _listenerKinds.Count; i++)
                     result.Add(new MqttBrokerEndpoint(_listenerKinds[i].Kind, bound[i], _listenerKinds[i].Path));
                 return result;

@@ -29,6 +29,8 @@ namespace MqttPS.Core.Tests.Broker
         {
             var options = new MqttBrokerOptions { BindAddress = IPAddress.Loopback, Port = 0 };
             configure?.Invoke(options);
+            // A test that adds listeners gets them after the usual free loopback port (Endpoints[1] onwards).
+            if (options.Listeners.Count > 0) options.Listeners.Insert(0, new MqttListenerOptions { BindAddress = IPAddress.Loopback, Port = 0 });
             var broker = new MqttBroker(options);
             await broker.StartAsync();
             return new BrokerTestHost(broker);
@@ -37,7 +39,7 @@ namespace MqttPS.Core.Tests.Broker
         /// <summary>A broker with a TLS listener on loopback as well (the test PKI's server certificate), accepting
         /// <paramref name="protocols"/> (None: the system default); its port is <see cref="TlsPort"/>.</summary>
         public static Task<BrokerTestHost> StartWithTlsAsync(Infrastructure.TestCertificates pki, System.Security.Authentication.SslProtocols protocols = default) =>
-            StartAsync(o => o.AdditionalListeners.Add(new MqttListenerOptions
+            StartAsync(o => o.Listeners.Add(new MqttListenerOptions
             {
                 Kind = MqttListenerKind.Tls,
                 BindAddress = IPAddress.Loopback,

@@ -47,7 +47,7 @@ namespace MqttPS.Core.Tests.Broker
         [Fact]
         public async Task Additional_tcp_listener_serves_the_same_broker()
         {
-            await using var host = await BrokerTestHost.StartAsync(o => o.AdditionalListeners.Add(new MqttListenerOptions { BindAddress = IPAddress.IPv6Loopback, Port = 0 }));
+            await using var host = await BrokerTestHost.StartAsync(o => o.Listeners.Add(new MqttListenerOptions { BindAddress = IPAddress.IPv6Loopback, Port = 0 }));
             Assert.Equal(2, host.Broker.Endpoints.Count);
             Assert.Equal(ConnectReasonCode.Success, (await ConnectOverAsync(IPAddress.IPv6Loopback, host.Broker.Endpoints[1].Port)).ReasonCode);
         }
@@ -66,10 +66,10 @@ namespace MqttPS.Core.Tests.Broker
         {
             // The ws/wss/TLS listeners bind through the TCP listener: no SO_REUSEPORT, so no silent port sharing.
             // Both sides ws: SO_REUSEPORT only lets a second socket in when the first one set it as well.
-            await using var host = await BrokerTestHost.StartAsync(o => o.AdditionalListeners.Add(
+            await using var host = await BrokerTestHost.StartAsync(o => o.Listeners.Add(
                 new MqttListenerOptions { Kind = MqttListenerKind.WebSocket, BindAddress = IPAddress.Loopback, Port = 0 }));
             var second = new MqttBroker(new MqttBrokerOptions { BindAddress = IPAddress.Loopback, Port = 0 });
-            second.Options.AdditionalListeners.Add(new MqttListenerOptions { Kind = MqttListenerKind.WebSocket, BindAddress = IPAddress.Loopback, Port = host.Broker.Endpoints[1].Port });
+            second.Options.Listeners.Add(new MqttListenerOptions { Kind = MqttListenerKind.WebSocket, BindAddress = IPAddress.Loopback, Port = host.Broker.Endpoints[1].Port });
             await Assert.ThrowsAnyAsync<SocketException>(() => second.StartAsync());
             Assert.False(second.IsRunning);
             second.Dispose();

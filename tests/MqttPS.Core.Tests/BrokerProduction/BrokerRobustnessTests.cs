@@ -216,8 +216,11 @@ namespace MqttPS.Core.Tests.BrokerProduction
         public async Task A_TLS_client_that_never_handshakes_is_dropped_and_counted()
         {
             var pki = await TestCertificates.GetAsync();
-            var listener = new MqttTransportListener(MqttListenerKind.Tls, System.Net.IPAddress.Loopback, 0,
-                new MqttTlsServerOptions { CertificatePath = pki.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, HandshakeTimeout = TimeSpan.FromMilliseconds(500) });
+            var listener = new MqttTransportListener(new MqttListenerOptions
+            {
+                Kind = MqttListenerKind.Tls, BindAddress = System.Net.IPAddress.Loopback, Port = 0,
+                CertificatePath = pki.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, HandshakeTimeout = TimeSpan.FromMilliseconds(500),
+            });
             var options = new MqttBrokerOptions();
             options.CustomListeners.Add(listener);
             using (var broker = await StartAsync(options))

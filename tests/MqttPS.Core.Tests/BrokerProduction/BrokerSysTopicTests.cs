@@ -94,5 +94,27 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 Assert.Equal(0, quiet.Retained.Count);
             }
         }
+
+        [Fact]
+        public async Task Statistics_and_sys_count_shared_subscription_members_and_sockets_from_one_snapshot()
+        {
+            using (var broker = await StartAsync(new MqttBrokerOptions { SysInterval = TimeSpan.FromMilliseconds(200) }))
+            using (var silent = await RawMqttConnection.OpenAsync(broker.Port))
+            using (var member = await ConnectAsync(ClientOptions(broker.Port, "member")))
+            using (var watcher = await ConnectAsync(ClientOptions(broker.Port, "watcher")))
+            {
+                await member.SubscribeAsync("$share/group/jobs/#", MqttQualityOfService.AtLeastOnce);
+                await member.SubscribeAsync("plain/#", MqttQualityOfService.AtLeastOnce);
+                await watcher.SubscribeAsync("$SYS/broker/shared_subscriptions/count", MqttQualityOfService.AtMostOnce);
+                var stats = broker.GetStatistics();
+                Assert.Equal(1, stats.SharedSubscriptions);
+                Assert.True(stats.Subscriptions >= 3, "subscriptions: " + stats.Subscriptions);
+                // Three sockets: one that never sent CONNECT and two clients; only the clients count as connections.
+                Assert.Equal(3, stats.SocketsOpened);
+                Assert.Equal(2, stats.ClientsTotal);
+                var values = await CollectUntil(watcher, v => N(v, "shared_subscriptions/count") == 1, TimeSpan.FromSeconds(10));
+                Assert.Equal(stats.SharedSubscriptions, N(values, "shared_subscriptions/count"));
+            }
+        }
     }
 }

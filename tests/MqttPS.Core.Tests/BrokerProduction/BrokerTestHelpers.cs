@@ -14,10 +14,13 @@ namespace MqttPS.Core.Tests.BrokerProduction
     /// <summary>Small helpers shared by the production-feature tests that run an embedded broker.</summary>
     internal static class BrokerTestHelpers
     {
+        /// <summary>Starts a broker on a free loopback TCP port (<see cref="MqttBroker.Port"/>), followed by the
+        /// test's own <see cref="MqttBrokerOptions.Listeners"/> (Endpoints[1] onwards).</summary>
         public static async Task<MqttBroker> StartAsync(MqttBrokerOptions options)
         {
             options.BindAddress = IPAddress.Loopback;
             options.Port = 0;
+            if (options.Listeners.Count > 0) options.Listeners.Insert(0, new MqttListenerOptions { BindAddress = IPAddress.Loopback, Port = 0 });
             var broker = new MqttBroker(options);
             await broker.StartAsync();
             return broker;

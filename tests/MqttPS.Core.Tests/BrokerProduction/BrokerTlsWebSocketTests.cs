@@ -38,7 +38,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         public async Task Mosquitto_sub_with_cafile_receives_over_our_TLS_listener()
         {
             var options = new MqttBrokerOptions();
-            options.AdditionalListeners.Add(Listener(MqttListenerKind.Tls));
+            options.Listeners.Add(Listener(MqttListenerKind.Tls));
             using (var broker = await StartAsync(options))
             {
                 var tlsPort = PortOf(broker, 1);
@@ -60,7 +60,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         public async Task Our_client_connects_with_a_client_certificate_whose_CN_becomes_the_username()
         {
             var options = new MqttBrokerOptions { AllowAnonymous = false };
-            options.AdditionalListeners.Add(Listener(MqttListenerKind.Tls, requireClientCertificate: true));
+            options.Listeners.Add(Listener(MqttListenerKind.Tls, requireClientCertificate: true));
             using (var broker = await StartAsync(options))
             {
                 var o = ClientOptions(PortOf(broker, 1), "with-cert", kind: MqttTransportKind.Tls);
@@ -77,8 +77,8 @@ namespace MqttPS.Core.Tests.BrokerProduction
         public async Task Our_client_without_a_certificate_connects_to_a_TLS_listener_that_does_not_require_one_but_not_to_one_that_does()
         {
             var options = new MqttBrokerOptions();
-            options.AdditionalListeners.Add(Listener(MqttListenerKind.Tls));
-            options.AdditionalListeners.Add(Listener(MqttListenerKind.Tls, requireClientCertificate: true));
+            options.Listeners.Add(Listener(MqttListenerKind.Tls));
+            options.Listeners.Add(Listener(MqttListenerKind.Tls, requireClientCertificate: true));
             using (var broker = await StartAsync(options))
             {
                 var open = ClientOptions(PortOf(broker, 1), "no-cert", kind: MqttTransportKind.Tls);
@@ -98,7 +98,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         public async Task A_client_certificate_from_an_untrusted_CA_is_refused()
         {
             var options = new MqttBrokerOptions();
-            options.AdditionalListeners.Add(Listener(MqttListenerKind.Tls, requireClientCertificate: true));
+            options.Listeners.Add(Listener(MqttListenerKind.Tls, requireClientCertificate: true));
             using (var broker = await StartAsync(options))
             {
                 var events = new System.Collections.Concurrent.ConcurrentQueue<MqttBrokerEvent>();
@@ -125,7 +125,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         public async Task Our_client_publishes_and_receives_over_websockets(MqttListenerKind listenerKind, MqttTransportKind clientKind)
         {
             var options = new MqttBrokerOptions();
-            options.AdditionalListeners.Add(Listener(listenerKind));
+            options.Listeners.Add(Listener(listenerKind));
             using (var broker = await StartAsync(options))
             {
                 var o = ClientOptions(PortOf(broker, 1), "ws-client", kind: clientKind);
@@ -153,7 +153,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
             var options = new MqttBrokerOptions();
             var ws = Listener(MqttListenerKind.WebSocket);
             ws.Path = "/mqtt";
-            options.AdditionalListeners.Add(ws);
+            options.Listeners.Add(ws);
             using (var broker = await StartAsync(options))
             {
                 var o = ClientOptions(PortOf(broker, 1), "wrong-path");

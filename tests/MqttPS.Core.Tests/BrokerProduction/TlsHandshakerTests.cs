@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using MqttPS.Core.Broker;
 using MqttPS.Core.Broker.Listeners;
 using MqttPS.Core.Tests.Infrastructure;
 using Xunit;
@@ -22,7 +23,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         public Task DisposeAsync() => Task.CompletedTask;
 
         /// <summary>One TLS exchange over a loopback socket pair: returns the server's result (or exception) and the client's.</summary>
-        private async Task<(MqttSecureConnection server, Exception serverError, Exception clientError)> Handshake(MqttTlsServerOptions options, X509Certificate2 clientCertificate)
+        private async Task<(MqttSecureConnection server, Exception serverError, Exception clientError)> Handshake(MqttListenerOptions options, X509Certificate2 clientCertificate)
         {
             var handshaker = new MqttTlsHandshaker(options);
             var ca = new X509Certificate2(_certs.CaCert);
@@ -70,7 +71,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task Serves_a_PEM_certificate_to_a_client_trusting_the_CA()
         {
-            var r = await Handshake(new MqttTlsServerOptions { CertificatePath = _certs.ServerCert, CertificateKeyPath = _certs.ServerKey }, null);
+            var r = await Handshake(new MqttListenerOptions { CertificatePath = _certs.ServerCert, CertificateKeyPath = _certs.ServerKey }, null);
             Assert.Null(r.clientError);
             Assert.Null(r.serverError);
             Assert.Null(r.server.ClientCertificate);
@@ -80,7 +81,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task Serves_a_PFX_certificate()
         {
-            var r = await Handshake(new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword }, null);
+            var r = await Handshake(new MqttListenerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword }, null);
             Assert.Null(r.serverError);
             Assert.Null(r.clientError);
         }
@@ -88,7 +89,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task A_client_certificate_from_the_CA_is_accepted_and_its_CN_becomes_the_identity()
         {
-            var options = new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCert, UseIdentityAsUsername = true };
+            var options = new MqttListenerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCert, UseIdentityAsUsername = true };
             var r = await Handshake(options, new X509Certificate2(_certs.AlicePfx, TestCertificates.PfxPassword));
             Assert.Null(r.serverError);
             Assert.Equal("alice", r.server.ClientIdentity);
@@ -104,7 +105,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task A_client_certificate_from_another_CA_is_refused_with_the_reason()
         {
-            var options = new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCert };
+            var options = new MqttListenerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCert };
             var r = await Handshake(options, new X509Certificate2(_certs.UntrustedClientPfx, TestCertificates.PfxPassword));
             var e = Assert.IsType<AuthenticationException>(r.serverError);
             Assert.Contains("not issued by a CA of the listener's CA file", e.Message);
@@ -114,7 +115,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task A_missing_client_certificate_is_refused_when_required()
         {
-            var options = new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCert };
+            var options = new MqttListenerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, RequireClientCertificate = true, ClientCaFile = _certs.CaCert };
             var r = await Handshake(options, null);
             var e = Assert.IsType<AuthenticationException>(r.serverError);
             Assert.Contains("presented no certificate", e.Message);
@@ -123,7 +124,7 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public async Task A_client_that_never_starts_the_handshake_times_out()
         {
-            var handshaker = new MqttTlsHandshaker(new MqttTlsServerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
+            var handshaker = new MqttTlsHandshaker(new MqttListenerOptions { CertificatePath = _certs.ServerPfx, CertificatePassword = TestCertificates.PfxPassword, HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
             using (var listener = new TcpListener(IPAddress.Loopback, 0))
             {
                 listener.Start();
@@ -142,10 +143,10 @@ namespace MqttPS.Core.Tests.BrokerProduction
         [Fact]
         public void Missing_or_keyless_certificates_are_reported_clearly()
         {
-            Assert.Throws<FileNotFoundException>(() => new MqttTlsHandshaker(new MqttTlsServerOptions { CertificatePath = "/nonexistent.pem" }));
-            var e = Assert.Throws<ArgumentException>(() => new MqttTlsHandshaker(new MqttTlsServerOptions { Certificate = new X509Certificate2(_certs.CaCert) }));
+            Assert.Throws<FileNotFoundException>(() => new MqttTlsHandshaker(new MqttListenerOptions { CertificatePath = "/nonexistent.pem" }));
+            var e = Assert.Throws<ArgumentException>(() => new MqttTlsHandshaker(new MqttListenerOptions { Certificate = new X509Certificate2(_certs.CaCert) }));
             Assert.Contains("no private key", e.Message);
-            Assert.Throws<ArgumentException>(() => new MqttTlsHandshaker(new MqttTlsServerOptions()));
+            Assert.Throws<ArgumentException>(() => new MqttTlsHandshaker(new MqttListenerOptions()));
         }
     }
 }

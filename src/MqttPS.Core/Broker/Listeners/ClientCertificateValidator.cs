@@ -20,7 +20,7 @@ namespace MqttPS.Core.Broker.Listeners
         private readonly HashSet<string> _authorityThumbprints;
         private readonly bool _required;
 
-        public ClientCertificateValidator(MqttTlsServerOptions options)
+        public ClientCertificateValidator(MqttListenerOptions options)
         {
             _required = options.RequireClientCertificate;
             if (!string.IsNullOrEmpty(options.ClientCaFile))

@@ -11,26 +11,26 @@ namespace MqttPS.Core.Broker.Listeners
 {
     /// <summary>
     /// Server side of TLS for one listener: loads the certificate once, then turns each accepted stream into an
-    /// authenticated SslStream within <see cref="MqttTlsServerOptions.HandshakeTimeout"/>, validating client
+    /// authenticated SslStream within <see cref="MqttListenerOptions.HandshakeTimeout"/>, validating client
     /// certificates and deriving the identity used as username.
     /// </summary>
     public sealed class MqttTlsHandshaker
     {
-        private readonly MqttTlsServerOptions _options;
+        private readonly MqttListenerOptions _options;
         private readonly X509Certificate2 _certificate;
         private readonly ClientCertificateValidator _validator;
         private readonly SslProtocols _protocols;
 
-        public MqttTlsHandshaker(MqttTlsServerOptions options)
+        public MqttTlsHandshaker(MqttListenerOptions options)
         {
             _options = options ?? throw new ArgumentNullException(nameof(options));
             if (options.Certificate == null && string.IsNullOrEmpty(options.CertificatePath))
                 throw new ArgumentException("a TLS listener needs a server certificate (CertificatePath or Certificate)");
             _certificate = PemCertificates.LoadWithPrivateKey("server", options.Certificate, options.CertificatePath, options.CertificateKeyPath, options.CertificatePassword);
             _validator = new ClientCertificateValidator(options);
-            _protocols = TlsProtocolSelection.Choose(options.Protocols);
+            _protocols = TlsProtocolSelection.Choose(options.TlsProtocols);
             // Explicit versions the system does not offer would fail every handshake: say so once, at start.
-            if (options.Protocols != SslProtocols.None && !TlsProtocolSelection.IsAccepted(_protocols))
+            if (options.TlsProtocols != SslProtocols.None && !TlsProtocolSelection.IsAccepted(_protocols))
                 throw new NotSupportedException("This system does not offer " + TlsProtocolSelection.Describe(_protocols) +
                     " for TLS: choose other versions, or enable them in the operating system.");
         }

@@ -29,43 +29,18 @@ namespace MqttPS.Core.Broker.Listeners
         private CancellationTokenSource _stop;
         private long _handshakeFailures;
 
-        public MqttTransportListener(MqttListenerKind kind, IPAddress address, int port, MqttTlsServerOptions tls = null, string path = "/mqtt")
+        /// <summary>A listener for <paramref name="options"/> (a TLS kind needs its server certificate there).</summary>
+        public MqttTransportListener(MqttListenerOptions options)
         {
-            if (port < 0 || port > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "a TCP port is 0..65535");
-            _kind = kind;
-            _address = address ?? IPAddress.Any;
-            _port = port;
-            _tcp = new MqttTcpListener(_address, port);
-            _path = string.IsNullOrEmpty(path) ? "/mqtt" : path;
-            var secure = kind == MqttListenerKind.Tls || kind == MqttListenerKind.SecureWebSocket;
-            if (secure)
-            {
-                if (tls == null) throw new ArgumentException(kind + " listener needs TLS options (a server certificate)", nameof(tls));
-                _tls = new MqttTlsHandshaker(tls);
-            }
-            _handshakeTimeout = tls?.HandshakeTimeout ?? TimeSpan.FromSeconds(10);
-        }
-
-        /// <summary>Builds the listener an <see cref="MqttListenerOptions"/> entry describes.</summary>
-        public static MqttTransportListener FromOptions(MqttListenerOptions options)
-        {
-            MqttTlsServerOptions tls = null;
-            if (options.Kind == MqttListenerKind.Tls || options.Kind == MqttListenerKind.SecureWebSocket)
-            {
-                tls = new MqttTlsServerOptions
-                {
-                    CertificatePath = options.CertificatePath,
-                    CertificateKeyPath = options.CertificateKeyPath,
-                    CertificatePassword = options.CertificatePassword,
-                    Certificate = options.Certificate,
-                    RequireClientCertificate = options.RequireClientCertificate,
-                    ClientCaFile = options.ClientCaFile,
-                    UseIdentityAsUsername = options.UseIdentityAsUsername,
-                    UseSubjectAsUsername = options.UseSubjectAsUsername,
-                    Protocols = options.TlsProtocols,
-                };
-            }
-            return new MqttTransportListener(options.Kind, options.BindAddress, options.Port, tls, options.Path);
+            if (options == null) throw new ArgumentNullException(nameof(options));
+            if (options.Port < 0 || options.Port > 65535) throw new ArgumentOutOfRangeException(nameof(options), options.Port, "a TCP port is 0..65535");
+            _kind = options.Kind;
+            _address = options.BindAddress ?? IPAddress.Any;
+            _port = options.Port;
+            _tcp = new MqttTcpListener(_address, _port);
+            _path = string.IsNullOrEmpty(options.Path) ? "/mqtt" : options.Path;
+            if (options.IsSecure) _tls = new MqttTlsHandshaker(options);
+            _handshakeTimeout = options.HandshakeTimeout;
         }
 
         public string Name => KindName + " " + (LocalEndPoint?.ToString() ?? _address + ":" + _port);

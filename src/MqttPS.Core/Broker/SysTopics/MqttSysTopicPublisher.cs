@@ -19,7 +19,7 @@ namespace MqttPS.Core.Broker.SysTopics
         public const string Prefix = "$SYS/broker/";
         private static readonly string[] LoadSuffixes = { "/1min", "/5min", "/15min" };
 
-        private readonly Func<MqttSysCounters> _read;
+        private readonly Func<MqttBrokerStatistics> _read;
         private readonly Func<MqttMessage, Task> _publish;
         private readonly MqttSysTopicOptions _options;
         private readonly Dictionary<string, string> _published = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -33,7 +33,7 @@ namespace MqttPS.Core.Broker.SysTopics
 
         /// <param name="read">Reads the broker's current figures.</param>
         /// <param name="publish">Publishes one retained message into the broker (bypassing authorization: $SYS is the broker's own).</param>
-        public MqttSysTopicPublisher(Func<MqttSysCounters> read, Func<MqttMessage, Task> publish, MqttSysTopicOptions options = null)
+        public MqttSysTopicPublisher(Func<MqttBrokerStatistics> read, Func<MqttMessage, Task> publish, MqttSysTopicOptions options = null)
         {
             _read = read ?? throw new ArgumentNullException(nameof(read));
             _publish = publish ?? throw new ArgumentNullException(nameof(publish));
@@ -95,38 +95,35 @@ namespace MqttPS.Core.Broker.SysTopics
         }
 
         /// <summary>The whole tree for these figures (topic to payload text). Public for tests and diagnostics.</summary>
-        internal List<KeyValuePair<string, string>> Compute(MqttSysCounters c, double elapsedSeconds)
+        internal List<KeyValuePair<string, string>> Compute(MqttBrokerStatistics c, double elapsedSeconds)
         {
             var v = new List<KeyValuePair<string, string>>(64);
             void Add(string topic, string value) => v.Add(new KeyValuePair<string, string>(Prefix + topic, value));
             void AddNumber(string topic, long value) => Add(topic, value.ToString(CultureInfo.InvariantCulture));
-            void AddOptional(string topic, long? value) { if (value.HasValue) AddNumber(topic, value.Value); }
 
             Add("version", _options.Version);
             Add("uptime", ((long)c.Uptime.TotalSeconds).ToString(CultureInfo.InvariantCulture) + " seconds");
-            var disconnected = Math.Max(0, c.ClientsTotal - c.ClientsConnected);
+            var disconnected = Math.Max(0, c.SessionsTotal - c.ClientsConnected);
             AddNumber("clients/connected", c.ClientsConnected);
             AddNumber("clients/active", c.ClientsConnected);          // mosquitto's deprecated alias, still published by 2.0
             AddNumber("clients/disconnected", disconnected);
             AddNumber("clients/inactive", disconnected);             // likewise
-            AddNumber("clients/total", c.ClientsTotal);
+            AddNumber("clients/total", c.SessionsTotal);
             AddNumber("clients/maximum", c.ClientsMaximum);
-            AddOptional("clients/expired", c.ClientsExpired);
+            AddNumber("clients/expired", c.SessionsExpired);
             AddNumber("messages/received", c.MessagesReceived);
             AddNumber("messages/sent", c.MessagesSent);
-            AddOptional("messages/stored", c.StoredMessages);
+            AddNumber("messages/stored", c.StoredMessages);
             AddNumber("bytes/received", c.BytesReceived);
             AddNumber("bytes/sent", c.BytesSent);
             AddNumber("publish/messages/received", c.PublishReceived);
             AddNumber("publish/messages/sent", c.PublishSent);
             AddNumber("publish/messages/dropped", c.PublishDropped);
-            AddOptional("publish/bytes/received", c.PublishBytesReceived);
-            AddOptional("publish/bytes/sent", c.PublishBytesSent);
             AddNumber("retained messages/count", c.RetainedMessages);
             AddNumber("subscriptions/count", c.Subscriptions);
-            AddOptional("shared_subscriptions/count", c.SharedSubscriptions);
-            AddOptional("store/messages/count", c.StoredMessages);
-            AddOptional("store/messages/bytes", c.StoredMessageBytes);
+            AddNumber("shared_subscriptions/count", c.SharedSubscriptions);
+            AddNumber("store/messages/count", c.StoredMessages);
+            AddNumber("store/messages/bytes", c.StoredMessageBytes);
             if (_options.IncludeHeap)
             {
                 var heap = GC.GetTotalMemory(false);
@@ -142,8 +139,8 @@ namespace MqttPS.Core.Broker.SysTopics
             Load(v, "load/publish/dropped", c.PublishDropped, elapsedSeconds);
             Load(v, "load/bytes/received", c.BytesReceived, elapsedSeconds);
             Load(v, "load/bytes/sent", c.BytesSent, elapsedSeconds);
-            if (c.ConnectionsAccepted.HasValue) Load(v, "load/connections", c.ConnectionsAccepted.Value, elapsedSeconds);
-            if (c.SocketsOpened.HasValue) Load(v, "load/sockets", c.SocketsOpened.Value, elapsedSeconds);
+            Load(v, "load/connections", c.ClientsTotal, elapsedSeconds);
+            Load(v, "load/sockets", c.SocketsOpened, elapsedSeconds);
             return v;
         }
 
