@@ -34,8 +34,19 @@ namespace MqttPS.Core.Broker
                     RefuseConnect(ConnectReasonCode.ClientIdentifierNotValid, "empty client id" + (p.CleanStart ? "" : " with clean session 0"));
                     return;
                 }
+                if (!options.AllowZeroLengthClientId)
+                {
+                    // A server MAY refuse an empty client id [MQTT-3.1.3-8]; 5.0 gets 0x80 as from mosquitto.
+                    RefuseConnect(V5 ? ConnectReasonCode.UnspecifiedError : ConnectReasonCode.ClientIdentifierNotValid, "empty client id (zero-length client ids are not allowed)");
+                    return;
+                }
                 clientId = _broker.AssignClientId();
                 assigned = true;
+            }
+            else if (options.ClientIdPrefix != null && !clientId.StartsWith(options.ClientIdPrefix, StringComparison.Ordinal))
+            {
+                RefuseConnect(ConnectReasonCode.NotAuthorized, "client id '" + clientId + "' does not start with '" + options.ClientIdPrefix + "'");
+                return;
             }
 
             if (ProtocolErrorPolicy.HasControlCharacters(clientId))
@@ -47,6 +58,13 @@ namespace MqttPS.Core.Broker
             if (ProtocolErrorPolicy.HasControlCharacters(p.Username))
             {
                 Abort("CONNECT rejected: control characters in the user name");
+                return;
+            }
+            if (p.Will != null && p.Will.Retain && !options.RetainAvailable)
+            {
+                // [MQTT-3.2.2-13]: a will to be retained cannot be accepted when retained messages are not supported.
+                if (V5) RefuseConnect(ConnectReasonCode.RetainNotSupported, "a retained will, and retained messages are not available");
+                else Abort("CONNECT rejected: a retained will, and retained messages are not available");
                 return;
             }
             if (p.Will != null)
@@ -104,7 +122,11 @@ namespace MqttPS.Core.Broker
             }
             SendQuota = V5 ? (props?.ReceiveMaximum ?? 65535) : options.MaxInflightMessages;
             if (SendQuota <= 0) SendQuota = 1;
-            KeepAliveSeconds = options.ServerKeepAlive ?? p.KeepAliveSeconds;
+            // 3.x bridges (protocol level with 0x80, mosquitto's try_private) subscribe with No Local, see HandleSubscribe.
+            IsBridge = p.IsBridge && !V5;
+            KeepAliveSeconds = p.KeepAliveSeconds;
+            var keepAliveCapped = V5 && options.MaximumKeepAlive > 0 && (p.KeepAliveSeconds == 0 || p.KeepAliveSeconds > options.MaximumKeepAlive);
+            if (keepAliveCapped) KeepAliveSeconds = options.MaximumKeepAlive;
             _aliases = TopicAliasMap.Create(V5 ? options.TopicAliasMaximum : (ushort)0, V5 ? (props?.TopicAliasMaximum ?? (ushort)0) : (ushort)0);
             uint expiry = V5 ? (props?.SessionExpiryInterval ?? 0) : (p.CleanStart ? 0 : uint.MaxValue);
             var grantedExpiry = Math.Min(expiry, options.MaximumSessionExpiryInterval);
@@ -115,12 +137,14 @@ namespace MqttPS.Core.Broker
             if (V5)
             {
                 var cp = connAck.Properties;
-                // Announced in the order mosquitto uses: Topic Alias Maximum, Maximum Packet Size, Receive Maximum.
+                // Announced in the order mosquitto uses: Topic Alias Maximum, Server Keep Alive, Retain Available,
+                // Maximum Packet Size, Receive Maximum.
                 if (options.TopicAliasMaximum > 0) cp.TopicAliasMaximum = options.TopicAliasMaximum;
+                if (keepAliveCapped) cp.ServerKeepAlive = options.MaximumKeepAlive;
+                if (!options.RetainAvailable) cp.RetainAvailable = 0;
                 if (options.MaximumPacketSize > 0) cp.MaximumPacketSize = options.MaximumPacketSize;
                 if (options.ReceiveMaximum != 65535) cp.ReceiveMaximum = options.ReceiveMaximum;
                 if (assigned) cp.AssignedClientIdentifier = clientId;
-                if (options.ServerKeepAlive.HasValue && options.ServerKeepAlive.Value != p.KeepAliveSeconds) cp.ServerKeepAlive = options.ServerKeepAlive;
                 if (grantedExpiry != expiry) cp.SessionExpiryInterval = grantedExpiry;
             }
             if (ClientMaximumPacketSize != 0 && MqttPacketEncoder.GetEncodedLength(connAck, MqttProtocolVersion.V500) > ClientMaximumPacketSize)

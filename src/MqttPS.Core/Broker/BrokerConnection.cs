@@ -96,6 +96,10 @@ namespace MqttPS.Core.Broker
         /// <summary>Set by the broker just before the CONNACK goes out, so a client holding its CONNACK is listed.</summary>
         public MqttSession Session { get; internal set; }
         public bool CleanStart { get; private set; }
+
+        /// <summary>A 3.1/3.1.1 bridge (CONNECT protocol level 0x83/0x84, mosquitto's try_private): its subscriptions
+        /// get No Local and Retain As Published, so nothing it sends comes back to it.</summary>
+        public bool IsBridge { get; private set; }
         public ushort KeepAliveSeconds { get; private set; }
         public long AcceptedAtMilliseconds { get; }
         public long LastReceivedMilliseconds { get; private set; }
@@ -343,8 +347,18 @@ namespace MqttPS.Core.Broker
                 throw new MqttProtocolException(MqttReasonCode.MalformedPacket, "MQTT-3.3.2-1", "PUBLISH without a topic name");
             if (ProtocolErrorPolicy.HasControlCharacters(topic))
                 throw new MqttProtocolException(MqttReasonCode.MalformedPacket, null, "control characters in the topic name (section 1.5.4)");
+            if (p.Retain && !_broker.Options.RetainAvailable)
+                throw new MqttProtocolException(MqttReasonCode.RetainNotSupported, "MQTT-3.2.2-14", "PUBLISH with RETAIN, and retained messages are not available");
             var authorized = _broker.Authorizer.CanPublish(Identity, topic);
             if (!authorized) _broker.OnMessageDropped(ClientId, null, "not authorized to publish to '" + topic + "'", topic);
+            else if (_broker.Options.MaximumPayloadSize > 0 && p.Payload.Length > _broker.Options.MaximumPayloadSize)
+            {
+                // mosquitto's message_size_limit: dropped, and QoS 1/2 publishers are told (0x97: a limit was exceeded).
+                _broker.OnMessageDropped(ClientId, null, "payload of " + p.Payload.Length + " bytes is larger than the limit of " + _broker.Options.MaximumPayloadSize + " bytes", topic);
+                if (p.QoS == MqttQualityOfService.AtLeastOnce) SendAcknowledgement(new PubAckPacket { PacketId = p.PacketId, ReasonCode = V5 ? PubAckReasonCode.QuotaExceeded : PubAckReasonCode.Success });
+                else if (p.QoS == MqttQualityOfService.ExactlyOnce) SendAcknowledgement(new PubRecPacket { PacketId = p.PacketId, ReasonCode = V5 ? PubAckReasonCode.QuotaExceeded : PubAckReasonCode.Success });
+                return;
+            }
             var now = MonotonicClock.NowMilliseconds;
             switch (p.QoS)
             {
@@ -502,6 +516,8 @@ namespace MqttPS.Core.Broker
             foreach (var s in p.Subscriptions)
             {
                 var filter = s.TopicFilter;
+                // A 3.x bridge is not sent back what it published, as mosquitto does for try_private bridges.
+                if (IsBridge && !filter.StartsWith("$share/", StringComparison.Ordinal)) { s.NoLocal = true; s.RetainAsPublished = true; }
                 if (ProtocolErrorPolicy.HasControlCharacters(filter))
                     throw new MqttProtocolException(MqttReasonCode.MalformedPacket, null, "control characters in the topic filter (section 1.5.4)");
                 string shareName = null, matchFilter = filter;

@@ -198,7 +198,7 @@ namespace MqttPS.Core.Broker
                         OwnerKnown = stored.OwnerKnown,
                     };
                     // The session was offline from the moment the broker went down; its expiry counts from the restart.
-                    session.ExpiresAtMilliseconds = stored.SessionExpiryInterval == uint.MaxValue ? long.MaxValue : now + stored.SessionExpiryInterval * 1000L;
+                    session.ExpiresAtMilliseconds = ExpiryTime(stored.SessionExpiryInterval, now);
                     foreach (var s in stored.Subscriptions.Values)
                     {
                         string shareName = null, matchFilter = s.TopicFilter;
@@ -372,6 +372,7 @@ namespace MqttPS.Core.Broker
                     KeepAliveSeconds = c.KeepAliveSeconds,
                     ConnectedAt = c.ConnectedAt,
                     CleanStart = c.CleanStart,
+                    IsBridge = c.IsBridge,
                     MessagesReceived = c.PacketsReceived,
                     MessagesSent = c.PacketsSent,
                 };
@@ -475,7 +476,7 @@ namespace MqttPS.Core.Broker
                     receiver = session.Connection?.Identity ?? new MqttClientIdentity(session.ClientId, session.Username, MqttProtocolVersion.V311);
                     if (!Authorizer.CanReceive(receiver, message.Topic)) continue;
                 }
-                var qos = message.QoS < subscription.QoS ? message.QoS : subscription.QoS;
+                var qos = Options.UpgradeOutgoingQoS || message.QoS > subscription.QoS ? subscription.QoS : message.QoS;
                 // Live messages carry RETAIN=0 unless the subscription asked for Retain As Published [MQTT-3.3.1-12/13].
                 var retain = subscription.RetainAsPublished && message.Retain;
                 lock (session) session.Deliver(new QueuedMessage(message, qos, retain, subscription.SubscriptionIdentifier) { AuthorizedFor = receiver });
@@ -536,7 +537,16 @@ namespace MqttPS.Core.Broker
         // ------------------------------------------------------------------ sessions
 
         internal string AssignClientId()
-            => Options.Name + "-" + Guid.NewGuid().ToString("N").Substring(0, 12) + "-" + Interlocked.Increment(ref _clientIdCounter);
+            => (Options.AssignedClientIdPrefix ?? Options.Name + "-") + Guid.NewGuid().ToString("N").Substring(0, 12) + "-" + Interlocked.Increment(ref _clientIdCounter);
+
+        /// <summary>When an offline session with this expiry interval ends (monotonic milliseconds); a session that
+        /// never expires by itself is kept for <see cref="MqttBrokerOptions.PersistentClientExpiration"/> when set.</summary>
+        private long ExpiryTime(uint sessionExpiryInterval, long now)
+        {
+            if (sessionExpiryInterval != uint.MaxValue) return now + sessionExpiryInterval * 1000L;
+            var limit = Options.PersistentClientExpiration;
+            return limit.HasValue ? now + (long)limit.Value.TotalMilliseconds : long.MaxValue;
+        }
 
         /// <summary>
         /// Gives <paramref name="connection"/> its session: a new one, or the existing one for the client id (taking it
@@ -619,7 +629,7 @@ namespace MqttPS.Core.Broker
                 owner = session.Connection == connection;
                 if (owner) session.Connection = null;
                 expiry = session.SessionExpiryInterval;
-                if (owner && expiry != uint.MaxValue) session.ExpiresAtMilliseconds = now + expiry * 1000L;
+                if (owner) session.ExpiresAtMilliseconds = ExpiryTime(expiry, now);
             }
             if (will != null)
             {

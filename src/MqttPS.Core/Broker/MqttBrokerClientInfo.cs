@@ -15,6 +15,9 @@ namespace MqttPS.Core.Broker
         public ushort KeepAliveSeconds { get; set; }
         public DateTimeOffset ConnectedAt { get; set; }
         public bool CleanStart { get; set; }
+
+        /// <summary>The client announced itself as a bridge (mosquitto's try_private: CONNECT protocol level 0x83/0x84).</summary>
+        public bool IsBridge { get; set; }
         public uint SessionExpiryInterval { get; set; }
         public IReadOnlyList<string> Subscriptions { get; set; }
         public int QueuedMessages { get; set; }

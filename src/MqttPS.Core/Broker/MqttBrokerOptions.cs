@@ -60,8 +60,40 @@ namespace MqttPS.Core.Broker
         /// <summary>Topic aliases a 5.0 client may use towards the broker (announced as Topic Alias Maximum).</summary>
         public ushort TopicAliasMaximum { get; set; } = 10;
 
-        /// <summary>When set, replaces the client's keep alive and is announced as Server Keep Alive (5.0).</summary>
-        public ushort? ServerKeepAlive { get; set; }
+        /// <summary>Longest keep alive a 5.0 client may use (mosquitto's max_keepalive); 0 = no limit. A 5.0 client
+        /// asking for more, or for none (0), is told this value as Server Keep Alive in CONNACK [MQTT-3.2.2-21].
+        /// Like mosquitto 2.0.11, 3.1/3.1.1 clients keep their own value (the protocol cannot tell them otherwise).</summary>
+        public ushort MaximumKeepAlive { get; set; }
+
+        /// <summary>Whether retained messages are supported (mosquitto's retain_available). When false, 5.0 clients
+        /// are told so in CONNACK; a PUBLISH with RETAIN, or a will with Will Retain, is refused with 0x9A (3.1.1:
+        /// the connection is closed) [MQTT-3.2.2-13], [MQTT-3.2.2-14].</summary>
+        public bool RetainAvailable { get; set; } = true;
+
+        /// <summary>Whether a client may connect with an empty client identifier and get one assigned (mosquitto's
+        /// allow_zero_length_clientid). When false such a CONNECT is refused (3.1.1 return code 2, 5.0 0x80 as
+        /// mosquitto answers) [MQTT-3.1.3-8].</summary>
+        public bool AllowZeroLengthClientId { get; set; } = true;
+
+        /// <summary>Start of the identifiers assigned to clients that connect with an empty one (mosquitto's
+        /// auto_id_prefix); null = the broker's <see cref="Name"/> and a dash.</summary>
+        public string AssignedClientIdPrefix { get; set; }
+
+        /// <summary>Only clients whose identifier starts with this may connect (mosquitto's clientid_prefixes); others
+        /// are refused with Not authorized. Null = any identifier.</summary>
+        public string ClientIdPrefix { get; set; }
+
+        /// <summary>Payload bytes a PUBLISH may carry (mosquitto's message_size_limit); 0 = no limit. A larger message
+        /// is dropped and counted; QoS 1/2 publishers get PUBACK/PUBREC 0x97 Quota exceeded (5.0).</summary>
+        public int MaximumPayloadSize { get; set; }
+
+        /// <summary>Deliver each message with its subscription's QoS rather than the lower of publish and subscription
+        /// QoS (mosquitto's upgrade_outgoing_qos; not what MQTT specifies, so off by default).</summary>
+        public bool UpgradeOutgoingQoS { get; set; }
+
+        /// <summary>How long a session that never expires by itself (3.1.1 clean session 0, 5.0 session expiry
+        /// 0xFFFFFFFF) is kept once its client is gone (mosquitto's persistent_client_expiration); null = forever.</summary>
+        public TimeSpan? PersistentClientExpiration { get; set; }
 
         /// <summary>QoS 2 messages a 3.1/3.1.1 client may leave unreleased (the broker sent PUBREC and holds the message
         /// until PUBREL); one more closes the connection. 5.0 clients are bounded by <see cref="ReceiveMaximum"/>. What

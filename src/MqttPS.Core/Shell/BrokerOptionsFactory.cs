@@ -30,6 +30,17 @@ namespace MqttPS.Core.Shell
                 SysInterval = TimeSpan.FromSeconds(settings.SysIntervalSeconds),
                 AllowAnonymous = settings.AllowAnonymous ?? !(settings.HasUsers || settings.UseCertificateIdentityAsUsername),
             };
+            if (settings.MaxKeepAlive.HasValue) options.MaximumKeepAlive = (ushort)settings.MaxKeepAlive.Value;
+            if (settings.MaxInflightMessages.HasValue)
+            {
+                // mosquitto's max_inflight_messages: both directions, announced to 5.0 clients as Receive Maximum.
+                options.ReceiveMaximum = (ushort)settings.MaxInflightMessages.Value;
+                options.MaxInflightMessages = (ushort)settings.MaxInflightMessages.Value;
+            }
+            if (settings.MaxTopicAlias.HasValue) options.TopicAliasMaximum = (ushort)settings.MaxTopicAlias.Value;
+            if (settings.RetainAvailable.HasValue) options.RetainAvailable = settings.RetainAvailable.Value;
+            if (settings.AllowZeroLengthClientId.HasValue) options.AllowZeroLengthClientId = settings.AllowZeroLengthClientId.Value;
+            if (settings.MaxQueuedMessages.HasValue) options.MaxQueuedMessagesPerSession = settings.MaxQueuedMessages.Value;
             // With identities from certificates and no users, the table is empty but still needed: otherwise a client on
             // a listener without certificates could claim any user name and get that user's ACL rules.
             if (settings.HasUsers || settings.UseCertificateIdentityAsUsername)

@@ -70,6 +70,24 @@ namespace MqttPS.Core.Shell
 
         public int MaxConnections { get; set; }
 
+        /// <summary>Longest keep alive a 5.0 client may use, announced as Server Keep Alive; null = no limit.</summary>
+        public int? MaxKeepAlive { get; set; }
+
+        /// <summary>QoS 1/2 messages in flight per client in each direction (announced as Receive Maximum); null = 20.</summary>
+        public int? MaxInflightMessages { get; set; }
+
+        /// <summary>Topic aliases a 5.0 client may use towards the broker; null = 10.</summary>
+        public int? MaxTopicAlias { get; set; }
+
+        /// <summary>Whether retained messages are supported; null = yes.</summary>
+        public bool? RetainAvailable { get; set; }
+
+        /// <summary>Whether clients may connect with an empty client id and get one assigned; null = yes.</summary>
+        public bool? AllowZeroLengthClientId { get; set; }
+
+        /// <summary>Messages queued per session (offline, or beyond the in-flight window); 0 = no limit; null = 1000.</summary>
+        public int? MaxQueuedMessages { get; set; }
+
         public bool HasCertificate => Certificate != null || CertificatePath != null;
         public bool HasUsers => Users.Count > 0 || PasswordFilePath != null;
 
@@ -116,7 +134,18 @@ namespace MqttPS.Core.Shell
             if (AllowAnonymous == false && !HasUsers && !UseCertificateIdentityAsUsername)
                 throw new MqttShellException("NoWayIn", ShellErrorCategory.InvalidArgument,
                     "-AllowAnonymous:$false without -Credential, -Users, -PasswordFile or -UseCertificateIdentityAsUsername would refuse every client; give users or allow anonymous access.", null);
+            if (MaxKeepAlive.HasValue) RequireRange(MaxKeepAlive.Value, 1, 65535, "MaxKeepAlive", "seconds");
+            if (MaxInflightMessages.HasValue) RequireRange(MaxInflightMessages.Value, 1, 65535, "MaxInflightMessages", "messages");
+            if (MaxTopicAlias.HasValue) RequireRange(MaxTopicAlias.Value, 0, 65535, "MaxTopicAlias", "aliases");
+            if (MaxQueuedMessages.HasValue) RequireRange(MaxQueuedMessages.Value, 0, int.MaxValue, "MaxQueuedMessages", "messages (0: no limit)");
             RequireDistinctPorts();
+        }
+
+        private static void RequireRange(int value, int minimum, int maximum, string parameter, string unit)
+        {
+            if (value < minimum || value > maximum)
+                throw new MqttShellException("InvalidLimit", ShellErrorCategory.InvalidArgument,
+                    "-" + parameter + " " + value + " is out of range: " + minimum + " to " + maximum + " " + unit + ".", value);
         }
 
         /// <summary>The listeners these settings ask for, main TCP listener first (the order the broker binds them).</summary>

@@ -106,6 +106,30 @@ namespace MqttPS.Commands
         [ValidateRange(0, int.MaxValue)]
         public int MaxConnections { get; set; }
 
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int MaxKeepAlive { get; set; }
+
+        [Parameter]
+        [Alias("ReceiveMaximum")]
+        [ValidateRange(1, 65535)]
+        public int MaxInflightMessages { get; set; }
+
+        [Parameter]
+        [Alias("TopicAliasMaximum")]
+        [ValidateRange(0, 65535)]
+        public int MaxTopicAlias { get; set; }
+
+        [Parameter]
+        public bool RetainAvailable { get; set; } = true;
+
+        [Parameter]
+        public bool AllowZeroLengthClientId { get; set; } = true;
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxQueuedMessages { get; set; }
+
         [Parameter(ParameterSetName = "Wait", Mandatory = true)]
         public SwitchParameter Wait { get; set; }
 
@@ -137,6 +161,12 @@ namespace MqttPS.Commands
                 Durability = Bound(nameof(Durability)) ? Durability : (PersistenceDurability?)null,
                 SysIntervalSeconds = SysIntervalSeconds,
                 MaxConnections = MaxConnections,
+                MaxKeepAlive = Bound(nameof(MaxKeepAlive)) ? MaxKeepAlive : (int?)null,
+                MaxInflightMessages = Bound(nameof(MaxInflightMessages)) ? MaxInflightMessages : (int?)null,
+                MaxTopicAlias = Bound(nameof(MaxTopicAlias)) ? MaxTopicAlias : (int?)null,
+                RetainAvailable = Bound(nameof(RetainAvailable)) ? RetainAvailable : (bool?)null,
+                AllowZeroLengthClientId = Bound(nameof(AllowZeroLengthClientId)) ? AllowZeroLengthClientId : (bool?)null,
+                MaxQueuedMessages = Bound(nameof(MaxQueuedMessages)) ? MaxQueuedMessages : (int?)null,
             };
             if (Credential != null)
                 foreach (var c in Credential) settings.Users.Add(new System.Collections.Generic.KeyValuePair<string, string>(c.UserName, PSConvert.ToPlainText(c.Password)));
