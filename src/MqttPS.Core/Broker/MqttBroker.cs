@@ -559,10 +559,20 @@ namespace MqttPS.Core.Broker
         internal MqttSession AttachSession(BrokerConnection connection, string clientId, bool cleanStart, uint sessionExpiry, ConnAckPacket connAck)
         {
             BrokerConnection previous = null;
+            WillScheduler.PendingWill expiredWill = null;
             MqttSession session;
             lock (_attachLock)
             {
                 var existing = Sessions.Get(clientId);
+                // The sweep ends expired sessions only once a second: one past its expiry is gone for a client that
+                // comes back before the sweep reaches it too, so it is not resumed [MQTT-3.1.2-23].
+                if (existing != null && !existing.IsOnline && existing.ExpiresAtMilliseconds <= MonotonicClock.NowMilliseconds)
+                {
+                    DiscardSession(existing);
+                    Interlocked.Increment(ref _expiredSessions);
+                    expiredWill = _wills.TakeForSessionEnd(existing);
+                    existing = null;
+                }
                 if (existing != null && !existing.IsOwnedBy(connection.Username)) return null;
                 if (existing != null)
                 {
@@ -609,6 +619,7 @@ namespace MqttPS.Core.Broker
                     session.ResendInflight();
                 }
             }
+            if (expiredWill != null) PublishWill(expiredWill.Will, expiredWill.Publisher);
             previous?.CloseWithReason(DisconnectReasonCode.SessionTakenOver, "session taken over by a new connection with the same client id");
             Counters.ClientConnected();
             if (EventRaised != null)
