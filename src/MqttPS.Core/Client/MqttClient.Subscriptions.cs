@@ -46,21 +46,54 @@ namespace MqttPS.Core.Client
             if (subscriptionIdentifier.HasValue && connection.Version != MqttProtocolVersion.V500)
                 throw new NotSupportedException("Subscription identifiers need MQTT 5.0; this connection uses " + Describe(connection.Version) + ".");
 
+            var sendOrder = SendOrder(list);
             var packet = new SubscribePacket();
-            packet.Subscriptions.AddRange(list);
+            foreach (var i in sendOrder) packet.Subscriptions.Add(list[i]);
             if (subscriptionIdentifier.HasValue) packet.Properties.SubscriptionIdentifiers.Add(subscriptionIdentifier.Value);
             var subAck = (SubAckPacket)await SendRequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken).ConfigureAwait(false);
             if (subAck.ReasonCodes.Count != list.Count)
                 throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.9.3-1", "The SUBACK has " + subAck.ReasonCodes.Count + " reason codes for " + list.Count + " topic filters.");
+            var codes = new SubAckReasonCode[list.Count];
+            for (var k = 0; k < sendOrder.Length; k++) codes[sendOrder[k]] = subAck.ReasonCodes[k];
+            for (var i = 0; i < list.Count; i++)
+            {
+                // A granted QoS above the one asked for can only mean the codes are not in the order of the filters.
+                if ((byte)codes[i] < 0x80 && (byte)codes[i] > (byte)list[i].QoS)
+                    throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.9.3-1", "The SUBACK grants QoS " + (byte)codes[i] + " to '" + list[i].TopicFilter +
+                        "', which asked for QoS " + (byte)list[i].QoS + ": the broker did not send its reason codes in the order of the topic filters, so none of them can be trusted.");
+            }
             lock (_sessionLock)
             {
                 for (var i = 0; i < list.Count; i++)
                 {
-                    if ((byte)subAck.ReasonCodes[i] < 0x80) _subscriptions[list[i].TopicFilter] = new SubscriptionRecord(list[i], subscriptionIdentifier);
+                    if ((byte)codes[i] < 0x80) _subscriptions[list[i].TopicFilter] = new SubscriptionRecord(list[i], subscriptionIdentifier);
                 }
             }
-            return new MqttSubscribeResult(list, subAck.ReasonCodes.ToArray(), subAck.HasProperties ? subAck.Properties.ReasonString : null,
+            return new MqttSubscribeResult(list, codes, subAck.HasProperties ? subAck.Properties.ReasonString : null,
                 subAck.HasProperties && subAck.Properties.HasUserProperties ? subAck.Properties.UserProperties.ToArray() : null);
+        }
+
+        /// <summary>
+        /// The order in which the filters go into the SUBSCRIBE: highest QoS first, otherwise as given. The reason codes
+        /// must come back in the order of the filters [MQTT-3.9.3-1], but MQTTnet's server returns them sorted by
+        /// requested QoS, highest first; sending the filters in that order already gets the right code for each filter
+        /// from both kinds of server. Filters named twice keep their order: the later one replaces the earlier.
+        /// </summary>
+        private static int[] SendOrder(List<MqttTopicSubscription> list)
+        {
+            var order = new int[list.Count];
+            for (var i = 0; i < order.Length; i++) order[i] = i;
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var s in list) if (!names.Add(s.TopicFilter)) return order;
+            // Insertion sort: stable, and lists are short.
+            for (var i = 1; i < order.Length; i++)
+            {
+                var current = order[i];
+                var j = i - 1;
+                while (j >= 0 && (byte)list[order[j]].QoS < (byte)list[current].QoS) { order[j + 1] = order[j]; j--; }
+                order[j + 1] = current;
+            }
+            return order;
         }
 
         /// <summary>Unsubscribes from several filters in one UNSUBSCRIBE.</summary>
