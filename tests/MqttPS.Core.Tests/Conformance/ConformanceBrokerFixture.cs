@@ -10,8 +10,9 @@ using MqttPS.Core.Broker;
 namespace MqttPS.Core.Tests.Conformance
 {
     /// <summary>
-    /// Plays the sequence files against embedded brokers on free loopback ports, configured with the limits the
-    /// sequences were written for (Topic Alias Maximum 10, Maximum Packet Size 2000000, Receive Maximum 20). The
+    /// Plays the sequence files against brokers on free loopback ports: by default embedded brokers configured with
+    /// the limits the sequences were written for (Topic Alias Maximum 10, Maximum Packet Size 2000000, Receive
+    /// Maximum 20); given another start function, any broker (the conformance counts of mosquitto and MQTTnet). The
     /// tests of one group run in file order on one broker, as in mosquitto's own harness (some depend on what an
     /// earlier one left behind, e.g. a retained message set and then cleared, and they share topics and client ids);
     /// groups run in parallel, each on its own broker, up to 8 at a time. Results are computed once per file and
@@ -21,6 +22,18 @@ namespace MqttPS.Core.Tests.Conformance
     {
         private readonly ConcurrentDictionary<string, Lazy<Task<FileResult>>> _results = new ConcurrentDictionary<string, Lazy<Task<FileResult>>>();
         private readonly SemaphoreSlim _parallelGroups = new SemaphoreSlim(8);
+        private readonly Func<Task<IConformanceBroker>> _startBroker;
+
+        public ConformanceBrokerFixture() : this(() => EmbeddedConformanceBroker.StartAsync(BrokerOptions())) { }
+
+        // xunit builds class fixtures through their only public constructor: other brokers come through For().
+        private ConformanceBrokerFixture(Func<Task<IConformanceBroker>> startBroker)
+        {
+            _startBroker = startBroker ?? throw new ArgumentNullException(nameof(startBroker));
+        }
+
+        /// <summary>A runner that plays the sequences against brokers started by <paramref name="startBroker"/>.</summary>
+        public static ConformanceBrokerFixture For(Func<Task<IConformanceBroker>> startBroker) => new ConformanceBrokerFixture(startBroker);
 
         public static MqttBrokerOptions BrokerOptions() => new MqttBrokerOptions
         {
@@ -66,10 +79,9 @@ namespace MqttPS.Core.Tests.Conformance
                 await _parallelGroups.WaitAsync().ConfigureAwait(false);
                 tasks.Add(Task.Run(async () =>
                 {
-                    var broker = new MqttBroker(BrokerOptions());
                     try
                     {
-                        await broker.StartAsync().ConfigureAwait(false);
+                        await using var broker = await _startBroker().ConfigureAwait(false);
                         var player = new SequencePlayer(broker.Port);
                         foreach (var index in unit)
                         {
@@ -81,14 +93,11 @@ namespace MqttPS.Core.Tests.Conformance
                             // The next sequence must not meet this one's session (its subscriptions, say): mosquitto's
                             // tests start each from a broker without clients. Bounded: a connection that will not end
                             // shows up as that next sequence's failure.
-                            var deadline = DateTime.UtcNow.AddSeconds(2);
-                            while (broker.OpenConnectionCount > 0 && DateTime.UtcNow < deadline) await Task.Delay(5).ConfigureAwait(false);
+                            await broker.WaitUntilNoConnectionsAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
                         }
                     }
                     finally
                     {
-                        await broker.StopAsync().ConfigureAwait(false);
-                        broker.Dispose();
                         _parallelGroups.Release();
                     }
                 }));
