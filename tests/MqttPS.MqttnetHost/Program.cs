@@ -10,9 +10,9 @@ namespace MqttPS.MqttnetHost
     /// dotnet tests/MqttPS.MqttnetHost/bin/Release/net10.0/MqttPS.MqttnetHost.dll --port N [--bind ADDRESS]
     ///     [--persistent-sessions] [--max-pending N] [--tls-port N --cert PFX [--cert-password P]] [--ws-port N [--wss]]
     ///     [--stdin-close]
-    /// Prints the bound port as the first line of standard output (as tests/MqttPS.BrokerHost does), then the other
-    /// endpoints on standard error, and runs until SIGINT/SIGTERM or, with --stdin-close, until stdin closes.
-    /// Port 0 picks a free port.
+    /// Prints the bound port as the first line of standard output (as tests/MqttPS.BrokerHost does), then one line per
+    /// further endpoint ("tls N", "ws N" or "wss N"), a summary on standard error, and runs until SIGINT/SIGTERM or,
+    /// with --stdin-close, until stdin closes. Port 0 picks a free port.
     /// </summary>
     public static class Program
     {
@@ -68,6 +68,8 @@ namespace MqttPS.MqttnetHost
             }
             var s = host.Settings;
             Console.WriteLine(s.Port);
+            if (s.TlsPort != 0) Console.WriteLine("tls " + s.TlsPort);
+            if (s.WebSocketPort != 0) Console.WriteLine((s.WebSocketTls ? "wss " : "ws ") + s.WebSocketPort);
             Console.Out.Flush();
             Console.Error.WriteLine("MQTTnet " + typeof(MQTTnet.Server.MqttServer).Assembly.GetName().Version + " server listening on " + s.BindAddress + ":" + s.Port +
                 (s.TlsPort != 0 ? ", TLS " + s.TlsPort : "") + (s.WebSocketPort != 0 ? (s.WebSocketTls ? ", wss " : ", ws ") + s.WebSocketPort + s.WebSocketPath : "") +

@@ -195,4 +195,57 @@ function Get-PwshExecutable {
     else { @{ File = (Get-Process -Id $PID).Path; Prefix = @() } }
 }
 
+function Get-MqttnetHostPath {
+    <# The MQTTnet server program (tests/MqttPS.MqttnetHost), built by dotnet build/test of MqttPS.sln -c Release. #>
+    Join-Path $script:RepositoryRoot 'tests/MqttPS.MqttnetHost/bin/Release/net10.0/MqttPS.MqttnetHost.dll'
+}
+
+function Start-MqttnetServer {
+    <#
+    Starts an MQTTnet 5.2 server (tests/MqttPS.MqttnetHost) on a free loopback port, as the .NET peer of the interop
+    tests: MQTTnet's defaults, or -PersistentSessions (its EnablePersistentSessions), optionally with a ws:// endpoint.
+    Returns an object with Port, Uri, WebSocketPort, WebSocketUri and Process; stop it with Stop-MqttnetServer.
+    #>
+    param([switch] $PersistentSessions, [switch] $WebSocket, [double] $TimeoutSeconds = 30)
+    $hostPath = Get-MqttnetHostPath
+    if (-not (Test-Path $hostPath)) { throw "The MQTTnet server program is not built ('$hostPath' is missing). Run: dotnet build tests/MqttPS.MqttnetHost -c Release" }
+    $start = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    if ((Split-Path -Leaf ([Environment]::ProcessPath)) -notlike 'dotnet*') { $start.FileName = 'dotnet' }
+    foreach ($a in @($hostPath, '--port', '0', '--stdin-close')) { $start.ArgumentList.Add($a) }
+    if ($PersistentSessions) { $start.ArgumentList.Add('--persistent-sessions') }
+    if ($WebSocket) { $start.ArgumentList.Add('--ws-port'); $start.ArgumentList.Add('0') }
+    $start.UseShellExecute = $false
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($start)
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $server = [pscustomobject]@{ Port = 0; Uri = $null; WebSocketPort = 0; WebSocketUri = $null; Process = $process }
+    $lines = if ($WebSocket) { 2 } else { 1 }
+    for ($i = 0; $i -lt $lines; $i++) {
+        $read = $process.StandardOutput.ReadLineAsync()
+        if (-not $read.Wait([TimeSpan]::FromSeconds($TimeoutSeconds)) -or $null -eq $read.Result) {
+            if (-not $process.HasExited) { $process.Kill() }
+            throw "The MQTTnet server did not start within $TimeoutSeconds s: $(if ($stderr.Wait(2000)) { $stderr.Result })"
+        }
+        $line = $read.Result.Trim()
+        if ($line -match '^ws (\d+)$') { $server.WebSocketPort = [int]$Matches[1]; $server.WebSocketUri = "ws://127.0.0.1:$($Matches[1])/mqtt" }
+        elseif ($line -match '^\d+$') { $server.Port = [int]$line; $server.Uri = "mqtt://127.0.0.1:$line" }
+    }
+    $null = $process.StandardOutput.ReadToEndAsync()
+    Wait-TcpPort -Port $server.Port
+    $server
+}
+
+function Stop-MqttnetServer {
+    <# Stops a server from Start-MqttnetServer: closes its stdin (it then stops), kills it by process id if it lingers. #>
+    param([Parameter(Mandatory, ValueFromPipeline)] $Server)
+    process {
+        if ($Server.Process -and -not $Server.Process.HasExited) {
+            $Server.Process.StandardInput.Close()
+            if (-not $Server.Process.WaitForExit(10000)) { $Server.Process.Kill() }
+        }
+    }
+}
+
 Export-ModuleMember -Function *
