@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: the embedded MqttPS broker (tests/MqttPS.BrokerHost) against Eclipse Mosquitto, both
-# started here on free loopback ports, running the shared load generator matrix (<shared>/bench/run-bench.sh)
-# against each in turn (alternating which goes first per section), then RSS with 1,000 idle connections and with
-# 100,000 retained messages. Prints every figure for both brokers and the ratio ours/mosquitto.
+# Side-by-side benchmark: the embedded MqttPS broker (tests/MqttPS.BrokerHost), Eclipse Mosquitto and the MQTTnet 5.2
+# server (tests/MqttPS.MqttnetHost) with its defaults and with persistent sessions on, all started here on free
+# loopback ports, running the shared load generator matrix (<shared>/bench/run-bench.sh) against each in turn (the
+# order rotates per section), then RSS with 1,000 idle connections and with 100,000 retained messages. Prints every
+# figure for every broker and each one's ratio to mosquitto.
 #
 #   tests/bench-broker.sh                 # whole matrix
 #   BENCH_SECTIONS="fanin latency" BENCH_REPEATS=1 BENCH_SCALE=0.25 tests/bench-broker.sh   # quick look
+#   BENCH_BROKERS="ours mosquitto" tests/bench-broker.sh                                     # a subset
 #
 # Environment: MQTTPS_SHARED (default: ../shared beside the repository root, else the first ancestor directory
 # holding shared/bench), BENCH_SECTIONS, BENCH_REPEATS, BENCH_SCALE, BENCH_PROTO (passed to run-bench.sh),
-# BENCH_EXTRA ("idle retained" by default; empty to skip), BENCH_OUT (directory for raw output; default a temp dir),
-# MQTTPS_SOCKET_ENGINE (dotnet: our broker on .NET's sockets instead of its Linux epoll engine, for comparison).
+# BENCH_BROKERS (any of: ours mosquitto mqttnet mqttnet_persist; default all four, mosquitto always included as the
+# reference), BENCH_EXTRA ("idle retained" by default; empty to skip), BENCH_OUT (directory for raw output; default a
+# temp dir), MQTTPS_SOCKET_ENGINE (dotnet: our broker on .NET's sockets instead of its Linux epoll engine).
+# The cli section's mosquitto_pub/mosquitto_sub get explicit client ids (MQTTnet refuses the empty id they send over
+# MQTT 3.1.1, which the specification allows it to), the same for every broker.
 # Needs: dotnet, mosquitto, mosquitto-clients, python3, cc/make + libmosquitto-dev if mqttload is not built yet.
 set -u
 ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
@@ -46,17 +51,35 @@ if [ -z "${MQTTLOAD:-}" ]; then
 fi
 export MQTTLOAD
 
-echo "# building tests/MqttPS.BrokerHost (Release)" >&2
-dotnet build -c Release "$ROOT/tests/MqttPS.BrokerHost/MqttPS.BrokerHost.csproj" -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; die "build failed"; }
+BROKERS="${BENCH_BROKERS:-ours mosquitto mqttnet mqttnet_persist}"
+case " $BROKERS " in *" mosquitto "*) ;; *) BROKERS="$BROKERS mosquitto";; esac
+for who in $BROKERS; do
+  case "$who" in ours|mosquitto|mqttnet|mqttnet_persist) ;; *) die "unknown broker '$who' in BENCH_BROKERS";; esac
+done
+
+echo "# building tests/MqttPS.BrokerHost and tests/MqttPS.MqttnetHost (Release)" >&2
 HOST_DLL="$ROOT/tests/MqttPS.BrokerHost/bin/Release/net10.0/MqttPS.BrokerHost.dll"
+MQTTNET_DLL="$ROOT/tests/MqttPS.MqttnetHost/bin/Release/net10.0/MqttPS.MqttnetHost.dll"
+for project in MqttPS.BrokerHost MqttPS.MqttnetHost; do
+  dotnet build -c Release "$ROOT/tests/$project/$project.csproj" -v q -nologo >"$OUT/build.$project.log" 2>&1 || { tail -20 "$OUT/build.$project.log" >&2; die "build of $project failed"; }
+done
 [ -f "$HOST_DLL" ] || die "missing $HOST_DLL"
+[ -f "$MQTTNET_DLL" ] || die "missing $MQTTNET_DLL"
+
+# mosquitto_pub/mosquitto_sub with explicit client ids, first on PATH for run-bench.sh's cli section.
+mkdir -p "$OUT/bin"
+for tool in mosquitto_pub mosquitto_sub; do
+  real="$(command -v $tool || echo /usr/bin/$tool)"
+  printf '#!/bin/sh\nexec %s -i "bench-%s-$$" "$@"\n' "$real" "$tool" > "$OUT/bin/$tool"
+  chmod +x "$OUT/bin/$tool"
+done
+export PATH="$OUT/bin:$PATH"
 
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-OURS_PID=""; MOSQ_PID=""
+declare -A PID PORT
 cleanup() {
-  [ -n "$OURS_PID" ] && kill "$OURS_PID" 2>/dev/null
-  [ -n "$MOSQ_PID" ] && kill "$MOSQ_PID" 2>/dev/null
+  for who in "${!PID[@]}"; do [ -n "${PID[$who]}" ] && kill "${PID[$who]}" 2>/dev/null; done
   wait 2>/dev/null
 }
 trap cleanup EXIT
@@ -64,39 +87,46 @@ trap 'exit 130' INT TERM
 # A helper that exits early must not kill this script through SIGPIPE.
 trap '' PIPE
 
-start_ours() {
-  OURS_PORT="$(free_port)"
-  dotnet "$HOST_DLL" --port "$OURS_PORT" >"$OUT/ours.stdout" 2>"$OUT/ours.stderr" &
-  OURS_PID=$!
-  for _ in $(seq 1 100); do [ -s "$OUT/ours.stdout" ] && break; sleep 0.1; done
-  [ -s "$OUT/ours.stdout" ] || die "our broker did not start: $(cat "$OUT/ours.stderr")"
+# start_dotnet WHO ARGS...: a .NET broker host that prints its port as the first line of standard output.
+start_dotnet() {
+  local who=$1; shift
+  PORT[$who]="$(free_port)"
+  dotnet "$@" --port "${PORT[$who]}" >"$OUT/$who.stdout" 2>"$OUT/$who.stderr" &
+  PID[$who]=$!
+  for _ in $(seq 1 150); do [ -s "$OUT/$who.stdout" ] && break; sleep 0.1; done
+  [ -s "$OUT/$who.stdout" ] || die "$who did not start: $(cat "$OUT/$who.stderr")"
 }
-start_mosquitto() {
-  MOSQ_PORT="$(free_port)"
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$MOSQ_PORT" > "$OUT/mosquitto.conf"
-  "$MOSQUITTO" -c "$OUT/mosquitto.conf" >"$OUT/mosquitto.log" 2>&1 &
-  MOSQ_PID=$!
-  for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$MOSQ_PORT") 2>/dev/null && break; sleep 0.1; done
+start_broker() {
+  case "$1" in
+    ours) start_dotnet ours "$HOST_DLL" ;;
+    mqttnet) start_dotnet mqttnet "$MQTTNET_DLL" ;;
+    mqttnet_persist) start_dotnet mqttnet_persist "$MQTTNET_DLL" --persistent-sessions ;;
+    mosquitto)
+      PORT[mosquitto]="$(free_port)"
+      printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "${PORT[mosquitto]}" > "$OUT/mosquitto.conf"
+      "$MOSQUITTO" -c "$OUT/mosquitto.conf" >"$OUT/mosquitto.log" 2>&1 &
+      PID[mosquitto]=$!
+      for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/${PORT[mosquitto]}") 2>/dev/null && break; sleep 0.1; done
+      ;;
+  esac
 }
-restart_both() {
-  cleanup; OURS_PID=""; MOSQ_PID=""
-  start_ours; start_mosquitto
+restart_all() {
+  cleanup; PID=(); PORT=()
+  for who in $BROKERS; do start_broker "$who"; done
 }
 
-start_ours
-start_mosquitto
-echo "# ours: pid $OURS_PID port $OURS_PORT; mosquitto $("$MOSQUITTO" -h 2>&1 | head -1 | awk '{print $3}'): pid $MOSQ_PID port $MOSQ_PORT; $(nproc) cpus; $(date -u +%FT%TZ)"
+for who in $BROKERS; do start_broker "$who"; done
+echo "# $(for who in $BROKERS; do printf '%s: pid %s port %s; ' "$who" "${PID[$who]}" "${PORT[$who]}"; done)mosquitto $("$MOSQUITTO" -h 2>&1 | head -1 | awk '{print $3}'), MQTTnet 5.2.0.1603; $(nproc) cpus; $(date -u +%FT%TZ)"
 echo "# raw output in $OUT"
 
 SECTIONS="${BENCH_SECTIONS-fanin fanin_open fanout latency cli}"
-n=0
+read -r -a order <<< "$BROKERS"
 for section in $SECTIONS; do
-  n=$((n + 1))
-  if [ $((n % 2)) = 1 ]; then order="ours mosquitto"; else order="mosquitto ours"; fi
-  for who in $order; do
-    if [ "$who" = ours ]; then port=$OURS_PORT; pid=$OURS_PID; else port=$MOSQ_PORT; pid=$MOSQ_PID; fi
+  # Rotate who goes first, so that no broker always runs on a machine warmed (or tired) by the others.
+  order=("${order[@]:1}" "${order[0]}")
+  for who in "${order[@]}"; do
     echo "# $section against $who" >&2
-    MQTT_HOST=127.0.0.1 MQTT_PORT=$port MQTT_BROKER_PID=$pid BENCH_SECTIONS=$section \
+    MQTT_HOST=127.0.0.1 MQTT_PORT=${PORT[$who]} MQTT_BROKER_PID=${PID[$who]} BENCH_SECTIONS=$section \
       "$SHARED/bench/run-bench.sh" > "$OUT/$who.$section.out" 2>&1
     grep '^SUMMARY' "$OUT/$who.$section.out" | sed "s/^SUMMARY /$who /" >> "$OUT/summary.txt"
   done
@@ -153,8 +183,8 @@ hold_start() {
 }
 memory_row() { # memory_row LABEL MODE COUNT
   local label=$1 mode=$2 count=$3 who port pid before after next extra
-  for who in ours mosquitto; do
-    if [ "$who" = ours ]; then port=$OURS_PORT; pid=$OURS_PID; else port=$MOSQ_PORT; pid=$MOSQ_PID; fi
+  for who in $BROKERS; do
+    port=${PORT[$who]}; pid=${PID[$who]}
     HOLD_PIDS=""
     sleep 1; before="$(rss_kb "$pid")"
     hold_start 4 "$who" "$mode" "$port" "$count" first
@@ -174,7 +204,7 @@ memory_row() { # memory_row LABEL MODE COUNT
   done
 }
 for extra in $BENCH_EXTRA; do
-  restart_both   # fresh processes: the matrix above must not inflate the memory figures
+  restart_all   # fresh processes: the matrix above must not inflate the memory figures
   case "$extra" in
     idle) memory_row idle_1000 idle 1000 ;;
     retained) memory_row retained_100000 retained 100000 ;;
@@ -182,8 +212,9 @@ for extra in $BENCH_EXTRA; do
 done
 
 # ---------------------------------------------------------------- table
-"$PY" - "$OUT/summary.txt" <<'PY'
+"$PY" - "$OUT/summary.txt" $BROKERS <<'PY'
 import re, sys
+brokers = [b for b in ["ours", "mqttnet", "mqttnet_persist", "mosquitto"] if b in sys.argv[2:]]
 rows = {}
 order = []
 for line in open(sys.argv[1]):
@@ -201,26 +232,29 @@ def fmt(v):
     return "%.0f" % v if abs(v) >= 100 else "%.2f" % v
 def ratio(a, b):
     return "%.2f" % (a / b) if a is not None and b not in (None, 0) else "-"
-print("%-44s %-22s %12s %12s %7s" % ("configuration", "figure", "ours", "mosquitto", "ratio"))
+others = [b for b in brokers if b != "mosquitto"]
+names = {"ours": "ours", "mosquitto": "mosquitto", "mqttnet": "mqttnet", "mqttnet_persist": "mqttnet+ps"}
+short = {"ours": "ours", "mqttnet": "mnet", "mqttnet_persist": "mnet+ps"}
+print("%-44s %-22s" % ("configuration", "figure") + "".join("%12s" % names[b] for b in brokers)
+      + "".join("%13s" % (short[b] + "/mosq") for b in others))
 for key in order:
-    r = rows[key]; o = r.get("ours", {}); m = r.get("mosquitto", {})
-    figs = []
+    r = rows[key]
+    d = {b: r.get(b, {}) for b in brokers}
     if key.startswith("latency"):
         figs = ["p50_us_median", "p99_us_median", "broker_rss_max_kb", "broker_cpu_pct"]
     elif key.startswith("cli"):
         figs = ["pub_secs_median", "e2e_secs_median", "broker_rss_max_kb", "broker_cpu_pct"]
     elif key.startswith("memory"):
-        figs = ["rss_before_kb", "rss_after_kb", "delta_kb", "per_item_bytes"] + (["next_per_item_bytes"] if "next_per_item_bytes" in o or "next_per_item_bytes" in m else [])
+        figs = ["rss_before_kb", "rss_after_kb", "delta_kb", "per_item_bytes"] + (["next_per_item_bytes"] if any("next_per_item_bytes" in x for x in d.values()) else [])
     else:
         figs = ["msgs_per_s_median", "lost_median", "broker_rss_max_kb", "broker_cpu_pct", "cpu_s_per_M"]
-        for d in (o, m):
-            c, t = num(d.get("broker_cpu_pct")), num(d.get("msgs_per_s_median"))
-            d["cpu_s_per_M"] = (c / 100.0 * 1e6 / t) if c is not None and t else None
+        for x in d.values():
+            c, t = num(x.get("broker_cpu_pct")), num(x.get("msgs_per_s_median"))
+            x["cpu_s_per_M"] = (c / 100.0 * 1e6 / t) if c is not None and t else None
     for f in figs:
-        a, b = o.get(f), m.get(f)
-        a = a if isinstance(a, float) or a is None else num(a)
-        b = b if isinstance(b, float) or b is None else num(b)
-        print("%-44s %-22s %12s %12s %7s" % (key, f, fmt(a), fmt(b), ratio(a, b)))
-    comp = [d.get("complete", "-") for d in (o, m)]
-    if comp != ["-", "-"]: print("%-44s %-22s %12s %12s" % (key, "complete", comp[0], comp[1]))
+        v = {b: (d[b].get(f) if isinstance(d[b].get(f), float) or d[b].get(f) is None else num(d[b].get(f))) for b in brokers}
+        print("%-44s %-22s" % (key, f) + "".join("%12s" % fmt(v[b]) for b in brokers)
+              + "".join("%13s" % ratio(v[b], v.get("mosquitto")) for b in others))
+    comp = [x.get("complete", "-") for x in d.values()]
+    if any(c != "-" for c in comp): print("%-44s %-22s" % (key, "complete") + "".join("%12s" % c for c in comp))
 PY
