@@ -17,7 +17,7 @@ param(
     [int] $TimeoutSeconds = 900,
     # Pester's module manifest; by default the one NuGet restored.
     [string] $PesterModule,
-    # Where each file's NUnit XML result and output go.
+    # Where each file's NUnit XML result and counts go.
     [string] $ResultDirectory = (Join-Path $PSScriptRoot '../out/TestResults/pester'),
     # Only tests with these Pester tags.
     [string[]] $Tag,
@@ -55,9 +55,10 @@ $passed = 0; $failed = 0; $skipped = 0
 $watch = [System.Diagnostics.Stopwatch]::StartNew()
 foreach ($file in $files) {
     $resultFile = Join-Path $ResultDirectory ($file.BaseName + '.xml')
-    Remove-Item $resultFile -ErrorAction SilentlyContinue
+    $countsFile = Join-Path $ResultDirectory ($file.BaseName + '.counts')
+    Remove-Item $resultFile, $countsFile -ErrorAction SilentlyContinue
     $script = @'
-param($pester, $file, $result, $tag, $excludeTag)
+param($pester, $file, $result, $counts, $tag, $excludeTag)
 Import-Module $pester -MinimumVersion 5.7.1 -ErrorAction Stop
 $c = New-PesterConfiguration
 $c.Run.Path = $file
@@ -68,10 +69,15 @@ $c.TestResult.OutputFormat = 'NUnitXml'
 $c.TestResult.OutputPath = $result
 if ($tag) { $c.Filter.Tag = $tag -split ',' }
 if ($excludeTag) { $c.Filter.ExcludeTag = $excludeTag -split ',' }
-Invoke-Pester -Configuration $c
+$c.Run.PassThru = $true
+$r = Invoke-Pester -Configuration $c
+# A file that does not parse, or a failing BeforeAll/AfterAll, fails a container or block rather than a test: count
+# those as failures too, or a broken file would pass as "0 failed".
+$broken = $r.FailedBlocksCount + $r.FailedContainersCount
+"$($r.PassedCount) $($r.FailedCount + $broken) $($r.SkippedCount + $r.NotRunCount + $r.InconclusiveCount)" | Set-Content -Path $counts
 '@
     $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes(
-        "& { $script } $(ConvertTo-Argument $PesterModule) $(ConvertTo-Argument $file.FullName) $(ConvertTo-Argument $resultFile) '$($Tag -join ',')' '$($ExcludeTag -join ',')'"))
+        "& { $script } $(ConvertTo-Argument $PesterModule) $(ConvertTo-Argument $file.FullName) $(ConvertTo-Argument $resultFile) $(ConvertTo-Argument $countsFile) '$($Tag -join ',')' '$($ExcludeTag -join ',')'"))
     $arguments = @($prefix | ForEach-Object { ConvertTo-Argument $_ }) + @('-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-EncodedCommand', $encoded)
     $start = [System.Diagnostics.ProcessStartInfo]::new($exe, ($arguments -join ' '))
     $start.UseShellExecute = $false
@@ -84,11 +90,10 @@ Invoke-Pester -Configuration $c
         Write-Host "!! $($file.Name) did not finish within $TimeoutSeconds s; its process was killed." -ForegroundColor Red
         $failed++
     }
-    if (Test-Path $resultFile) {
-        $run = ([xml](Get-Content -Raw $resultFile)).'test-results'
-        $failed += [int]$run.failures + [int]$run.errors
-        $skipped += [int]$run.skipped + [int]$run.ignored + [int]$run.'not-run' + [int]$run.inconclusive
-        $passed += [int]$run.total - [int]$run.failures - [int]$run.errors - [int]$run.'not-run' - [int]$run.inconclusive - [int]$run.ignored - [int]$run.skipped
+    if (Test-Path $countsFile) {
+        $p, $f, $s = (Get-Content -Raw $countsFile).Trim() -split ' '
+        $passed += [int]$p; $failed += [int]$f; $skipped += [int]$s
+        if ([int]$f -gt 0) { Write-Host "!! $($file.Name): $f failed (tests, or blocks and files that could not run)." -ForegroundColor Red }
     }
     else {
         Write-Host "!! $($file.Name) wrote no test result (exit code $($process.ExitCode))." -ForegroundColor Red
