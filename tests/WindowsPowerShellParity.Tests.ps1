@@ -95,3 +95,86 @@ Describe 'TLS versions and IPv6 from the cmdlets' {
         $c.IsConnected | Should -BeTrue
     }
 }
+
+Describe 'The engine on a .NET Framework runtime: Mono' {
+    # tests/install-dependencies.sh installs Mono's runtime and the netstandard facade a netstandard2.0 assembly needs;
+    # without them these tests fail rather than skip. The host is a net472 program that references the shipped
+    # netstandard2.0 MqttPS.Core.dll, as Windows PowerShell 5.1 loads it, and prints one STEP line per step.
+    BeforeAll {
+        $repo = (Resolve-Path (Join-Path $PSScriptRoot '..')).Path
+        $mono = Get-Command mono -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if (-not $mono) { throw 'mono is not installed: run tests/install-dependencies.sh as root (Debian package mono-runtime).' }
+        $facade = Get-MonoNetStandardFacade
+        $build = & dotnet build (Join-Path $repo 'tests/MqttPS.NetFrameworkHost') -c Release -nologo -v q 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "building the net472 host failed: $($build -join "`n")" }
+        $hostDir = Join-Path $repo 'tests/MqttPS.NetFrameworkHost/bin/Release/net472'
+        Copy-Item $facade $hostDir -Force
+
+        $pki = New-TestPki -Directory (Join-Path ([IO.Path]::GetTempPath()) ('mqttps-fx-pki-' + [Guid]::NewGuid().ToString('n')))
+        $script:pkiDirectory = $pki
+        $script:mosquitto = Start-Mosquitto
+        $script:mosquittoTls = Start-Mosquitto -ConfigLines @("cafile $pki/ca.crt", "certfile $pki/server.crt", "keyfile $pki/server.key", 'require_certificate true')
+
+        $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+        $sma = Join-Path $packages 'powershellstandard.library/5.1.0-preview-06/lib/netstandard2.0/System.Management.Automation.dll'
+        $cmdlets = (Import-PowerShellDataFile (Get-MqttPSModulePath)).CmdletsToExport -join ','
+        $script:runs = @{}
+        foreach ($engine in 'epoll', 'dotnet') {
+            $arguments = @((Join-Path $hostDir 'MqttPS.NetFrameworkHost.exe'), '--pki', $pki, '--engine', $engine,
+                '--mosquitto-port', $script:mosquitto.Port, '--mosquitto-tls-port', $script:mosquittoTls.Port,
+                '--module', (Join-Path $repo 'out/MqttPS/MqttPS.dll'), '--sma', $sma, '--cmdlets', $cmdlets)
+            $environment = @{ MQTTPS_SOCKET_ENGINE = $(if ($engine -eq 'dotnet') { 'dotnet' } else { $null }) }
+            $script:runs[$engine] = Invoke-ExternalProgram -FilePath $mono.Source -ArgumentList $arguments -Environment $environment -TimeoutSeconds 240
+        }
+    }
+    AfterAll {
+        Stop-Mosquitto $script:mosquitto
+        Stop-Mosquitto $script:mosquittoTls
+        Remove-Item -Recurse -Force $script:pkiDirectory -ErrorAction SilentlyContinue
+    }
+
+    It 'passes every step of the engine matrix with the <Engine> socket engine' -ForEach @(@{ Engine = 'epoll' }, @{ Engine = 'dotnet' }) {
+        $run = $script:runs[$Engine]
+        $steps = @($run.Output | Where-Object { $_ -like 'STEP|*' } | ForEach-Object {
+            $f = $_ -split '\|', 5
+            [pscustomobject]@{ Step = $f[1]; Result = $f[2]; Ms = [int]$f[3]; Detail = $f[4] }
+        })
+        # The table goes to the log (out/TestResults/pester.log): the closing note of issue 17 quotes it.
+        Write-Host "Mono matrix, $Engine engine (exit code $($run.ExitCode)):"
+        $steps | ForEach-Object { Write-Host ('  {0,-5} {1,6} ms  {2}: {3}' -f $_.Result, $_.Ms, $_.Step, $_.Detail) }
+        if ($run.StandardError) { Write-Host "  stderr: $($run.StandardError)" }
+
+        # The run was not cut short, and it covered what Windows PowerShell users rely on.
+        $run.Output[-1] | Should -Be "END|$($steps.Count) steps|0 failed"
+        foreach ($expected in 'runtime', 'embedded broker starts', 'embedded: client 5.0 connects', 'embedded: client 3.1.1 connects',
+            'embedded: reached at `[::1`]', 'embedded: reached at 127.0.0.1', 'embedded: reached at localhost', '*wildcards*',
+            'embedded: QoS 0 x 1,000 in order*', 'embedded: QoS 1 x 1,000 in order*', 'embedded: QoS 2 x 1,000 in order (5.0)', 'embedded: QoS 2 x 1,000 in order (3.1.1)',
+            'embedded: retained set, list, clear', 'embedded: TLS with CA file and PFX client certificate', 'mosquitto: client 3.1.1 connects',
+            'mosquitto: QoS 2 x 1,000 in order (3.1.1)', 'mosquitto: retained set, list, clear', 'mosquitto: TLS with CA file and PFX client certificate',
+            'mosquitto: TLS with a PFX written by OpenSSL 3*', 'TLS version choice', 'MqttPS.dll cmdlet types resolve') {
+            @($steps | Where-Object { $_.Step -like $expected }).Count | Should -BeGreaterOrEqual 1 -Because "the matrix has a step '$expected'"
+        }
+        @($steps | Where-Object Result -eq 'FAIL' | ForEach-Object { "$($_.Step): $($_.Detail)" }) | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 0
+        ($steps | Where-Object Step -eq 'runtime').Detail | Should -BeLike "Mono *socket engine $Engine; .NET Framework code paths on"
+        # A runtime limit says what users of Windows PowerShell 5.1 do about it.
+        foreach ($limit in @($steps | Where-Object Result -eq 'LIMIT')) { $limit.Detail | Should -BeLike '*-legacy*' }
+    }
+
+    It 'gives the same result for each step with both socket engines' {
+        $results = foreach ($engine in 'epoll', 'dotnet') {
+            ($script:runs[$engine].Output | Where-Object { $_ -like 'STEP|*' } | ForEach-Object { ($_ -split '\|')[1..2] -join '=' } | Where-Object { $_ -notlike 'runtime=*' }) -join ';'
+        }
+        $results[1] | Should -Be $results[0]
+    }
+}
+
+Describe 'The engine compiled for .NET Framework 4.7.2' {
+    It 'compiles without warnings' {
+        # --no-incremental: an up-to-date build would skip the compiler and show no warnings at all.
+        $project = Join-Path $PSScriptRoot 'MqttPS.Core.Net472'
+        $output = & dotnet build $project -c Release -nologo --no-incremental -p:TreatWarningsAsErrors=false 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        @($output | Select-String -Pattern ': warning [A-Z]+[0-9]+' | ForEach-Object { $_.Line.Trim() } | Sort-Object -Unique) | Should -BeNullOrEmpty
+    }
+}

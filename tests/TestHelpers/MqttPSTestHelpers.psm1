@@ -142,6 +142,80 @@ function Stop-MosquittoSubscriber {
     }
 }
 
+function New-TestPki {
+    <#
+    A throw-away PKI made with openssl in -Directory (created): ca.crt, server.crt/.key (CN=localhost, for localhost,
+    127.0.0.1 and ::1), client.crt/.key (CN=mqttps-test-client), all signed by the CA; PFX files with the password
+    'secret': server-legacy.pfx and client-legacy.pfx with OpenSSL's -legacy encryption (what .NET Framework on older
+    Windows and Mono read), client.pfx with OpenSSL 3's default (AES-256, PBKDF2). Readable by mosquitto after it
+    drops root. Returns the directory.
+    #>
+    param([Parameter(Mandatory)] [string] $Directory)
+    $null = New-Item -ItemType Directory -Force -Path $Directory
+    $openssl = {
+        $output = & openssl @args 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "openssl $($args -join ' ') failed: $output" }
+    }
+    Push-Location $Directory
+    try {
+        & $openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj '/CN=MqttPS Test CA' `
+            -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'
+        $issue = @{
+            server = @('/CN=localhost', "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1`nextendedKeyUsage=serverAuth`nbasicConstraints=CA:FALSE`n")
+            client = @('/CN=mqttps-test-client', "extendedKeyUsage=clientAuth`nbasicConstraints=CA:FALSE`n")
+        }
+        foreach ($name in $issue.Keys) {
+            Set-Content -Path "$name.ext" -Value $issue[$name][1] -NoNewline
+            & $openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" -subj $issue[$name][0]
+            & $openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -out "$name.crt" -days 2 -extfile "$name.ext"
+            & $openssl pkcs12 -export -legacy -in "$name.crt" -inkey "$name.key" -out "$name-legacy.pfx" -passout pass:secret
+        }
+        & $openssl pkcs12 -export -in client.crt -inkey client.key -out client.pfx -passout pass:secret
+        if ($IsLinux) { & chmod 755 $Directory; & chmod 644 (Get-ChildItem -File $Directory).FullName }
+    }
+    finally { Pop-Location }
+    $Directory
+}
+
+function Invoke-ExternalProgram {
+    <#
+    Runs a program to its end with a deadline (killed with its children past -TimeoutSeconds, then throws), with
+    extra -Environment variables ($null removes one). Returns ExitCode, Output (lines of standard output) and
+    StandardError.
+    #>
+    param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @(), [hashtable] $Environment = @{}, [double] $TimeoutSeconds = 60)
+    $start = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
+    foreach ($a in $ArgumentList) { $start.ArgumentList.Add([string]$a) }
+    foreach ($k in $Environment.Keys) {
+        if ($null -eq $Environment[$k]) { $null = $start.Environment.Remove($k) } else { $start.Environment[$k] = [string]$Environment[$k] }
+    }
+    $start.UseShellExecute = $false
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($start)
+    try {
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        if (-not $process.WaitForExit([int]($TimeoutSeconds * 1000))) {
+            $process.Kill($true)
+            $null = $process.WaitForExit(5000)
+            throw "$FilePath did not finish within $TimeoutSeconds s; its output so far: $(if ($stdout.IsCompleted) { $stdout.Result })"
+        }
+        $process.WaitForExit()
+        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = @($stdout.Result -split "`r?`n" | Where-Object { $_ }); StandardError = $stderr.Result }
+    }
+    finally { $process.Dispose() }
+}
+
+function Get-MonoNetStandardFacade {
+    <# Mono's netstandard.dll facade: from mono-devel where installed, else the copy tests/install-dependencies.sh
+       took from mono-devel's package into out/mono-facades. Throws when there is none. #>
+    foreach ($candidate in '/usr/lib/mono/4.5/Facades/netstandard.dll', (Join-Path $script:RepositoryRoot 'out/mono-facades/netstandard.dll')) {
+        if (Test-Path $candidate) { return $candidate }
+    }
+    throw "Mono's netstandard.dll facade is missing: run tests/install-dependencies.sh (it takes it from Debian's mono-devel package)."
+}
+
 function Start-PowerShellTask {
     <#
     Runs a script block in a new runspace of this process (another thread), with the module under test imported.

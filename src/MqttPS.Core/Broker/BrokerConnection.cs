@@ -28,8 +28,7 @@ namespace MqttPS.Core.Broker
         /// writer is never shared, and connections need no writer of their own.</summary>
         [ThreadStatic] private static MqttBufferWriter _scratch;
 
-        private static readonly bool IsNetFramework =
-            System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+        private static readonly bool IsNetFramework = Transport.NetFrameworkRuntime.IsNetFramework;
 
         /// <summary>.NET (Core) sockets complete a zero-byte read when data arrives; .NET Framework returns at once,
         /// so there the loop reads into the decoder's buffer directly.</summary>

@@ -42,6 +42,7 @@ namespace MqttPS.Core.Transport
         /// <param name="inner">The connected stream after the handshake.</param>
         /// <param name="isClient">True to mask outgoing frames (client); false for the server side.</param>
         /// <param name="initialData">Bytes already read from <paramref name="inner"/> after the handshake.</param>
+        /// <param name="initialCount">How many bytes of <paramref name="initialData"/> are valid.</param>
         public WebSocketStream(Stream inner, bool isClient, byte[] initialData = null, int initialCount = 0)
         {
             _inner = inner ?? throw new ArgumentNullException(nameof(inner));

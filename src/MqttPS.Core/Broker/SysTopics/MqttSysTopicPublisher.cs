@@ -33,6 +33,7 @@ namespace MqttPS.Core.Broker.SysTopics
 
         /// <param name="read">Reads the broker's current figures.</param>
         /// <param name="publish">Publishes one retained message into the broker (bypassing authorization: $SYS is the broker's own).</param>
+        /// <param name="options">Interval, version text and heap figures; the defaults when null.</param>
         public MqttSysTopicPublisher(Func<MqttBrokerStatistics> read, Func<MqttMessage, Task> publish, MqttSysTopicOptions options = null)
         {
             _read = read ?? throw new ArgumentNullException(nameof(read));
