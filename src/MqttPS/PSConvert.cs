@@ -1,6 +1,4 @@
-using System.Collections;
 using System.Collections.Generic;
-using System.Collections.Specialized;
 using System.Management.Automation;
 using System.Security;
 using System.Runtime.InteropServices;
@@ -9,54 +7,12 @@ using MqttPS.Core.Shell;
 namespace MqttPS
 {
     /// <summary>
-    /// Converts between PowerShell's object model and the plain .NET values the Shell layer takes: PSObjects and
-    /// hashtables become ordered dictionaries and lists before they are written as JSON; parsed JSON comes back
-    /// as PSCustomObjects.
+    /// Converts between PowerShell's object model and the plain .NET values the Shell layer takes: parsed JSON
+    /// comes back as PSCustomObjects, secure strings as text. (Objects become JSON through
+    /// <see cref="PSJsonObjectModel"/>.)
     /// </summary>
     internal static class PSConvert
     {
-        private const int MaximumDepth = 32;
-
-        public static object ToPlain(object value) => ToPlain(value, 0);
-
-        private static object ToPlain(object value, int depth)
-        {
-            if (value == null) return null;
-            if (depth > MaximumDepth) return value.ToString();
-            if (value is PSObject pso)
-            {
-                if (pso.BaseObject is PSCustomObject)
-                {
-                    var result = new OrderedDictionary();
-                    foreach (var property in pso.Properties)
-                    {
-                        object v;
-                        try { v = property.Value; }
-                        catch (GetValueException) { continue; }
-                        result[property.Name] = ToPlain(v, depth + 1);
-                    }
-                    return result;
-                }
-                value = pso.BaseObject;
-            }
-            switch (value)
-            {
-                case string _:
-                case byte[] _:
-                    return value;
-                case IDictionary dictionary:
-                    var copy = new OrderedDictionary();
-                    foreach (DictionaryEntry entry in dictionary) copy[ToPlain(entry.Key, depth + 1) ?? ""] = ToPlain(entry.Value, depth + 1);
-                    return copy;
-                case IList list when !(value is IList<byte>):
-                    var items = new List<object>(list.Count);
-                    foreach (var item in list) items.Add(ToPlain(item, depth + 1));
-                    return items;
-                default:
-                    return value;
-            }
-        }
-
         /// <summary>Parsed JSON to what ConvertFrom-Json would give: PSCustomObjects and object arrays.</summary>
         public static object FromJson(object parsed)
         {
@@ -82,6 +38,18 @@ namespace MqttPS
             try { return Marshal.PtrToStringUni(ptr); }
             finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
         }
+
+        /// <summary>A payload as <see cref="PayloadEncoder"/> takes it: text and bytes as themselves, anything else
+        /// with its PSObject wrapper, whose added properties belong in the JSON (as ConvertTo-Json writes them).</summary>
+        public static object PayloadValue(object value)
+        {
+            var unwrapped = Unwrap(value);
+            return PayloadEncoder.IsStructured(unwrapped) ? value : unwrapped;
+        }
+
+        /// <summary>JSON as ConvertTo-Json writes it, stopped by <paramref name="stop"/> (Ctrl+C).</summary>
+        public static JsonConversion JsonConversion(int depth, System.Threading.CancellationToken stop) =>
+            new JsonConversion(depth, PSJsonObjectModel.Instance, stop);
 
         /// <summary>Unwraps a PSObject to its base object, except PSCustomObjects, which have no other form.</summary>
         public static object Unwrap(object value) =>

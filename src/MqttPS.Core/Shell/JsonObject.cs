@@ -26,6 +26,15 @@ namespace MqttPS.Core.Shell
             }
         }
 
+        /// <summary>Adds the member unless one of that name exists (the first one wins).</summary>
+        public bool TryAdd(string key, object value)
+        {
+            if (_values.ContainsKey(key)) return false;
+            _keys.Add(key);
+            _values[key] = value;
+            return true;
+        }
+
         public bool TryGetValue(string key, out object value) => _values.TryGetValue(key, out value);
         public bool ContainsKey(string key) => _values.ContainsKey(key);
     }

@@ -1,19 +1,24 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 
 namespace MqttPS.Core.Shell
 {
     /// <summary>
-    /// Parses JSON text (RFC 8259) into <see cref="JsonObject"/>, <see cref="List{T}"/> of object, string,
-    /// long, double, bool and null. Used by -AsJson; the cmdlet layer turns JsonObjects into PSCustomObjects.
-    /// Errors name the character offset and what was expected.
+    /// Parses JSON text (RFC 8259) into what ConvertFrom-Json gives for it in PowerShell 7, so that -AsJson and
+    /// ConvertFrom-Json agree: <see cref="JsonObject"/> (the cmdlet layer makes it a PSCustomObject),
+    /// <see cref="List{T}"/> of object, string, long (BigInteger beyond it), double, bool, null, and DateTime for
+    /// strings in ISO 8601 or /Date(ms)/ form (<see cref="JsonDateText"/>). Like ConvertFrom-Json it refuses
+    /// empty member names and names that differ only in case (a PSCustomObject cannot hold both); a repeated
+    /// name keeps the last value. Errors name the character offset and what was expected.
     /// </summary>
     public sealed class JsonParser
     {
-        /// <summary>Deeper nesting is rejected rather than risking a stack overflow on hostile payloads.</summary>
-        public const int MaximumDepth = 256;
+        /// <summary>ConvertFrom-Json's default -Depth; deeper nesting is rejected rather than risking a stack
+        /// overflow on hostile payloads.</summary>
+        public const int MaximumDepth = 1024;
 
         private readonly string _text;
         private int _position;
@@ -59,7 +64,9 @@ namespace MqttPS.Core.Shell
             {
                 case '{': return ParseObject(depth);
                 case '[': return ParseArray(depth);
-                case '"': return ParseString();
+                case '"':
+                    var text = ParseString();
+                    return JsonDateText.TryParse(text, out var date) ? (object)date : text;
                 case 't': ExpectWord("true"); return true;
                 case 'f': ExpectWord("false"); return false;
                 case 'n': ExpectWord("null"); return null;
@@ -72,6 +79,7 @@ namespace MqttPS.Core.Shell
         private JsonObject ParseObject(int depth)
         {
             var result = new JsonObject();
+            var namesIgnoringCase = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             _position++; // {
             SkipWhitespace();
             if (Peek() == '}') { _position++; return result; }
@@ -79,7 +87,9 @@ namespace MqttPS.Core.Shell
             {
                 SkipWhitespace();
                 if (Peek() != '"') throw Error("expected a quoted member name");
+                var keyOffset = _position;
                 var key = ParseString();
+                RequireUsableName(namesIgnoringCase, key, keyOffset);
                 SkipWhitespace();
                 if (Peek() != ':') throw Error("expected ':' after member name \"" + key + "\"");
                 _position++;
@@ -176,8 +186,36 @@ namespace MqttPS.Core.Shell
                 while (IsDigit(Peek())) _position++;
             }
             var token = _text.Substring(start, _position - start);
-            if (integral && long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return l;
-            return double.Parse(token, NumberStyles.Float, CultureInfo.InvariantCulture);
+            if (integral)
+            {
+                if (long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return l;
+                return BigInteger.Parse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            }
+            try
+            {
+                return double.Parse(token, NumberStyles.Float, CultureInfo.InvariantCulture);
+            }
+            catch (OverflowException)
+            {
+                // .NET Framework refuses what .NET (Core) and JavaScript read as an infinity, e.g. 1E400.
+                return token[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+            }
+        }
+
+        private void RequireUsableName(Dictionary<string, string> namesIgnoringCase, string name, int offset)
+        {
+            if (name.Length == 0)
+            {
+                _position = offset;
+                throw Error("a member name is empty, which a PowerShell object cannot hold");
+            }
+            if (namesIgnoringCase.TryGetValue(name, out var existing))
+            {
+                if (existing == name) return; // a repeat: the last value wins
+                _position = offset;
+                throw Error("the member names '" + existing + "' and '" + name + "' differ only in case, which a PowerShell object cannot hold");
+            }
+            namesIgnoringCase.Add(name, name);
         }
 
         private void ExpectWord(string word)

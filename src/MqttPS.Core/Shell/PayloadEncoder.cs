@@ -6,13 +6,17 @@ namespace MqttPS.Core.Shell
     /// <summary>
     /// Turns whatever a user pipes into Publish-MqttMessage into the bytes of a payload: strings are UTF-8 (no
     /// byte order mark), byte arrays are sent as they are, null is the empty payload, and anything else is
-    /// written as compact JSON, so that objects from Import-Csv or Get-Process arrive as structured data.
+    /// written as compact JSON (<see cref="JsonConversion"/>, as ConvertTo-Json -Compress would write it), so that
+    /// objects from Import-Csv or Get-Process arrive as structured data.
     /// </summary>
     public static class PayloadEncoder
     {
         private static readonly UTF8Encoding Utf8NoBom = new UTF8Encoding(false);
 
-        public static byte[] ToBytes(object payload)
+        /// <param name="payload">The payload as given.</param>
+        /// <param name="json">How objects become JSON (depth, the shell's object model, cancellation); null: the
+        /// defaults for plain .NET objects.</param>
+        public static byte[] ToBytes(object payload, JsonConversion json = null)
         {
             switch (payload)
             {
@@ -30,7 +34,7 @@ namespace MqttPS.Core.Shell
                     byteList.CopyTo(copy, 0);
                     return copy;
                 default:
-                    return Utf8NoBom.GetBytes(CompactJsonWriter.Write(payload));
+                    return Utf8NoBom.GetBytes((json ?? new JsonConversion()).Serialize(payload));
             }
         }
 

@@ -25,13 +25,16 @@ namespace MqttPS.Core.Shell
 
         public uint? MessageExpirySeconds { get; set; }
 
+        /// <summary>How an object payload becomes JSON (-Depth, the shell's object model, Ctrl+C); null: defaults.</summary>
+        public JsonConversion Json { get; set; }
+
         /// <summary>Builds the message, checking the topic and that 5.0-only properties are not sent over 3.1.1.</summary>
         public MqttMessage ToMessage(MqttProtocolVersion version)
         {
             TopicValidation.RequireTopicName(Topic, "Topic");
             if ((int)QoS < 0 || (int)QoS > 2)
                 throw new MqttShellException("InvalidQoS", ShellErrorCategory.InvalidArgument, "-QoS " + (int)QoS + " is not 0, 1 or 2.", QoS);
-            var message = new MqttMessage(Topic, PayloadEncoder.ToBytes(Payload), QoS, Retain);
+            var message = new MqttMessage(Topic, PayloadEncoder.ToBytes(Payload, Json), QoS, Retain);
             var needsV5 = false;
             if (ContentType != null) { message.ContentType = ContentType; needsV5 = true; }
             if (ResponseTopic != null)

@@ -15,9 +15,10 @@ namespace MqttPS.Core.Shell
         private static readonly UTF8Encoding LenientUtf8 = new UTF8Encoding(false, false);
 
         /// <param name="message">The piped message.</param>
-        /// <param name="toPlain">Turns the caller's object model (PSCustomObject) into dictionaries and lists.</param>
+        /// <param name="json">How the caller's objects (an -AsJson view: PSCustomObjects) become JSON; used in full
+        /// depth here to tell a changed view from an unchanged one.</param>
         /// <returns>The original bytes, or the replaced payload for <see cref="PayloadEncoder"/>.</returns>
-        public static object Resolve(MqttMessage message, Func<object, object> toPlain)
+        public static object Resolve(MqttMessage message, JsonConversion json = null)
         {
             if (message == null) throw new ArgumentNullException(nameof(message));
             var bytes = message.PayloadBytes;
@@ -31,17 +32,15 @@ namespace MqttPS.Core.Shell
                 case string text:
                     if (text == (message.PayloadText ?? LenientUtf8.GetString(bytes))) return bytes;
                     // -AsJson on the JSON string "on" shows on: unchanged, that is still the original bytes.
-                    if (message.PayloadText != null && JsonParser.TryParse(message.PayloadText, out var json, out _) && json is string original && original == text)
+                    if (message.PayloadText != null && JsonParser.TryParse(message.PayloadText, out var quoted, out _) && quoted is string original && original == text)
                         return bytes;
                     return text;
             }
-            var plain = toPlain == null ? view : toPlain(view);
-            if (plain == null || plain is string || plain is byte[]) return plain ?? bytes;
             var originalText = message.PayloadText;
-            if (originalText != null && JsonParser.TryParse(originalText, out var parsed, out _) &&
-                CompactJsonWriter.Write(parsed) == CompactJsonWriter.Write(plain))
+            var full = (json ?? new JsonConversion()).WithDepth(JsonConversion.MaximumDepth);
+            if (originalText != null && JsonParser.TryParse(originalText, out var parsed, out _) && full.Serialize(parsed) == full.Serialize(view))
                 return bytes;
-            return plain;
+            return view;
         }
     }
 }

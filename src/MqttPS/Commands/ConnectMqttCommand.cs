@@ -121,7 +121,7 @@ namespace MqttPS.Commands
                 KeepAliveSeconds = KeepAliveSeconds,
                 ConnectTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
                 WillTopic = WillTopic,
-                WillPayload = MyInvocation.BoundParameters.ContainsKey(nameof(WillPayload)) ? PayloadEncoder.ToBytes(PSConvert.ToPlain(WillPayload)) : null,
+                WillPayload = MyInvocation.BoundParameters.ContainsKey(nameof(WillPayload)) ? PayloadEncoder.ToBytes(PSConvert.PayloadValue(WillPayload), PSConvert.JsonConversion(JsonConversion.DefaultDepth, StopToken)) : null,
                 WillQoS = (MqttQualityOfService)WillQoS,
                 WillRetain = WillRetain,
                 WillDelaySeconds = MyInvocation.BoundParameters.ContainsKey(nameof(WillDelaySeconds)) ? WillDelaySeconds : (uint?)null,

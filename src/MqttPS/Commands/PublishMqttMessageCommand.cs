@@ -22,6 +22,8 @@ namespace MqttPS.Commands
         private PublishWindow _window;
         private readonly List<PublishCompletion> _completed = new List<PublishCompletion>();
         private IDisposable _trace;
+        private JsonConversion _json;
+        private bool _truncationReported;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
@@ -79,6 +81,10 @@ namespace MqttPS.Commands
         public PSCredential Credential { get; set; }
 
         [Parameter]
+        [ValidateRange(0, JsonConversion.MaximumDepth)]
+        public int Depth { get; set; } = JsonConversion.DefaultDepth;
+
+        [Parameter]
         [ValidateRange(1, 65535)]
         public int WindowSize { get; set; }
 
@@ -88,6 +94,7 @@ namespace MqttPS.Commands
 
         protected override void BeginProcessing()
         {
+            _json = PSConvert.JsonConversion(Depth, StopToken);
             _connection = ResolveConnection(Connection, Broker, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null, Credential, out _transient);
             var size = WindowSize > 0 ? WindowSize : Math.Max(1, Math.Min(_connection.Client.PublishWindowLimit, 100));
             // -WindowSize is the window of this command's publishes on the connection too (a 3.1.1 broker known to take
@@ -105,6 +112,7 @@ namespace MqttPS.Commands
             {
                 Topic = Topic,
                 Payload = PayloadOf(input),
+                Json = _json,
                 QoS = (MqttQualityOfService)QoS,
                 Retain = Retain,
                 ContentType = ContentType,
@@ -114,7 +122,9 @@ namespace MqttPS.Commands
                 MessageExpirySeconds = MyInvocation.BoundParameters.ContainsKey(nameof(MessageExpirySeconds)) ? MessageExpirySeconds : (uint?)null,
             };
             MqttMessage message = null;
-            if (!Try(() => message = request.ToMessage(_connection.ProtocolVersion), Topic, "InvalidMessage")) return;
+            var built = Try(() => message = request.ToMessage(_connection.ProtocolVersion), Topic, "InvalidMessage");
+            ReportTruncation();
+            if (!built) return;
             if (input is MqttMessage original) CarryProperties(original, message);
             Try(() => _window.Submit(message, input ?? Topic, this, Verbose, _completed), message, "PublishFailed");
             Verbose?.Flush(this);
@@ -151,22 +161,30 @@ namespace MqttPS.Commands
             _completed.Clear();
         }
 
+        /// <summary>Like ConvertTo-Json: one warning when an object was deeper than -Depth, not one per message.</summary>
+        private void ReportTruncation()
+        {
+            if (_truncationReported || _json.TruncatedCount == 0) return;
+            _truncationReported = true;
+            WriteWarning("Resulting JSON is truncated as serialization has exceeded the set depth of " + Depth + "; deeper levels were sent as text. Use -Depth to include them.");
+        }
+
         /// <summary>
         /// What to send for a pipeline object. Objects bound by value include message objects and rows with a
         /// Payload property (Import-Csv, PSCustomObject): their Payload is the payload, not the whole object;
         /// a message object is re-published with its exact bytes unless its Payload was changed on the way.
         /// </summary>
-        private static object PayloadOf(object input)
+        private object PayloadOf(object input)
         {
             switch (input)
             {
                 case MqttMessage message:
-                    return RepublishPayload.Resolve(message, PSConvert.ToPlain);
+                    return RepublishPayload.Resolve(message, _json);
                 case PSObject pso:
                     var property = pso.Properties["Payload"];
-                    return property != null ? PSConvert.ToPlain(property.Value) : PSConvert.ToPlain(pso);
+                    return property != null ? PSConvert.PayloadValue(property.Value) : pso;
                 default:
-                    return PSConvert.ToPlain(input);
+                    return PSConvert.PayloadValue(Payload);
             }
         }
 

@@ -129,7 +129,7 @@ namespace MqttPS.Module.Tests.Metadata
             new object[] { "Connect-Mqtt", "AutoReconnect,Broker,CaCertificatePath,Certificate,CertificatePassword,CertificatePath,CleanStart,ClientId,Credential,KeepAliveSeconds,MaxInflightMessages,Name,Port,ProtocolVersion,SessionExpirySeconds,SkipCertificateCheck,TimeoutSeconds,TlsProtocol,UseTls,WillDelaySeconds,WillPayload,WillQoS,WillRetain,WillTopic" },
             new object[] { "Disconnect-Mqtt", "All,Connection,Name,PassThru" },
             new object[] { "Get-MqttConnection", "Default,Name" },
-            new object[] { "Publish-MqttMessage", "Broker,Connection,ContentType,CorrelationData,Credential,MessageExpirySeconds,PassThru,Payload,Port,QoS,ResponseTopic,Retain,TimeoutSeconds,Topic,UserProperty,WindowSize" },
+            new object[] { "Publish-MqttMessage", "Broker,Connection,ContentType,CorrelationData,Credential,Depth,MessageExpirySeconds,PassThru,Payload,Port,QoS,ResponseTopic,Retain,TimeoutSeconds,Topic,UserProperty,WindowSize" },
             new object[] { "Register-MqttSubscription", "Action,AsBytes,AsJson,AsString,Broker,Connection,Count,Credential,NoLocal,Port,QoS,RetainAsPublished,RetainHandling,SourceIdentifier,TimeoutSeconds,Topic" },
             new object[] { "Get-MqttSubscription", "Connection,Id,SourceIdentifier,Topic" },
             new object[] { "Unregister-MqttSubscription", "All,Id,PassThru,SourceIdentifier,Subscription" },

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Specialized;
 using System.Text;
 using MqttPS.Core.Messages;
 using MqttPS.Core.Shell;
@@ -10,27 +9,15 @@ namespace MqttPS.Module.Tests.Shell
     /// <summary>Re-publishing received message objects: exact bytes unless the payload was changed on the way.</summary>
     public class RepublishPayloadTests
     {
-        private static object ToPlain(object value)
-        {
-            // What PSConvert.ToPlain does with a PSCustomObject: an ordered dictionary of its properties.
-            if (value is JsonObject json)
-            {
-                var d = new OrderedDictionary();
-                foreach (var k in json.Keys) d[k] = json[k];
-                return d;
-            }
-            return value;
-        }
-
         [Fact]
         public void An_unchanged_message_keeps_its_exact_bytes_even_in_an_AsJson_view()
         {
             var bytes = Encoding.UTF8.GetBytes("{ \"temp\" : 21.50 }");
             var received = new MqttMessage("t", bytes);
             var view = MessageCopy.WithPayloadFormat(received, PayloadFormat.Json);
-            Assert.Same(bytes, RepublishPayload.Resolve(view, ToPlain));
-            Assert.Same(bytes, RepublishPayload.Resolve(MessageCopy.WithPayloadFormat(received, PayloadFormat.String), ToPlain));
-            Assert.Same(bytes, RepublishPayload.Resolve(received, ToPlain));
+            Assert.Same(bytes, RepublishPayload.Resolve(view));
+            Assert.Same(bytes, RepublishPayload.Resolve(MessageCopy.WithPayloadFormat(received, PayloadFormat.String)));
+            Assert.Same(bytes, RepublishPayload.Resolve(received));
         }
 
         [Fact]
@@ -39,7 +26,7 @@ namespace MqttPS.Module.Tests.Shell
             var received = new MqttMessage("t", Encoding.UTF8.GetBytes("{\"temp\":21.5,\"unit\":\"C\"}"));
             var view = MessageCopy.WithPayloadFormat(received, PayloadFormat.Json);
             ((JsonObject)view.Payload)["temp"] = 70.7;
-            var sent = PayloadEncoder.ToBytes(RepublishPayload.Resolve(view, ToPlain));
+            var sent = PayloadEncoder.ToBytes(RepublishPayload.Resolve(view));
             Assert.Equal("{\"temp\":70.7,\"unit\":\"C\"}", Encoding.UTF8.GetString(sent));
         }
 
@@ -48,11 +35,11 @@ namespace MqttPS.Module.Tests.Shell
         {
             var received = new MqttMessage("t", "old");
             received.Payload = "new";
-            Assert.Equal("new", RepublishPayload.Resolve(received, ToPlain));
+            Assert.Equal("new", RepublishPayload.Resolve(received));
             received.Payload = new byte[] { 1, 2 };
-            Assert.Equal(new byte[] { 1, 2 }, (byte[])RepublishPayload.Resolve(received, ToPlain));
+            Assert.Equal(new byte[] { 1, 2 }, (byte[])RepublishPayload.Resolve(received));
             received.Payload = new Dictionary<string, object> { ["a"] = 1 };
-            Assert.Equal("{\"a\":1}", Encoding.UTF8.GetString(PayloadEncoder.ToBytes(RepublishPayload.Resolve(received, ToPlain))));
+            Assert.Equal("{\"a\":1}", Encoding.UTF8.GetString(PayloadEncoder.ToBytes(RepublishPayload.Resolve(received))));
         }
 
         [Fact]
@@ -61,7 +48,7 @@ namespace MqttPS.Module.Tests.Shell
             var bytes = new byte[] { 0xFF, 0x00, 0xC3 };
             var received = new MqttMessage("t", bytes);
             var view = MessageCopy.WithPayloadFormat(received, PayloadFormat.String);
-            Assert.Same(bytes, RepublishPayload.Resolve(view, ToPlain));
+            Assert.Same(bytes, RepublishPayload.Resolve(view));
         }
 
         [Fact]
@@ -83,12 +70,12 @@ namespace MqttPS.Module.Tests.Shell
             var quoted = Encoding.UTF8.GetBytes("\"on\"");
             var view = MessageCopy.WithPayloadFormat(new MqttMessage("t", quoted), PayloadFormat.Json);
             Assert.Equal("on", view.Payload);
-            Assert.Same(quoted, RepublishPayload.Resolve(view, ToPlain));
+            Assert.Same(quoted, RepublishPayload.Resolve(view));
             view.Payload = "off";
-            Assert.Equal("off", RepublishPayload.Resolve(view, ToPlain));
+            Assert.Equal("off", RepublishPayload.Resolve(view));
 
             var number = Encoding.UTF8.GetBytes("42");
-            Assert.Same(number, RepublishPayload.Resolve(MessageCopy.WithPayloadFormat(new MqttMessage("t", number), PayloadFormat.Json), ToPlain));
+            Assert.Same(number, RepublishPayload.Resolve(MessageCopy.WithPayloadFormat(new MqttMessage("t", number), PayloadFormat.Json)));
         }
     }
 }
