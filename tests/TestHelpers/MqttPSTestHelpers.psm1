@@ -222,15 +222,23 @@ function Start-PowerShellTask {
     Returns a handle for Wait-PowerShellTask / Stop-PowerShellTask. Output is collected in .Output (read it by index
     while the task runs: enumerating an open PSDataCollection blocks until it closes).
     #>
-    param([Parameter(Mandatory)] [scriptblock] $ScriptBlock, [object[]] $ArgumentList = @())
+    param([Parameter(Mandatory)] [scriptblock] $ScriptBlock, [object[]] $ArgumentList = @(),
+        # A host (New-ScriptedHost) for the task's runspace, so that prompts and Write-Host have somewhere to go.
+        [System.Management.Automation.Host.PSHost] $TaskHost)
     $ps = [powershell]::Create()
+    $runspace = $null
+    if ($TaskHost) {
+        $runspace = [runspacefactory]::CreateRunspace($TaskHost)
+        $runspace.Open()
+        $ps.Runspace = $runspace
+    }
     $null = $ps.AddScript("Import-Module '$((Get-MqttPSModulePath).Replace("'", "''"))'").AddStatement()
     $null = $ps.AddScript($ScriptBlock.ToString())
     foreach ($a in $ArgumentList) { $null = $ps.AddArgument($a) }
     $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
     $noInput.Complete()
     $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-    [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke($noInput, $output); Output = $output }
+    [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke($noInput, $output); Output = $output; Runspace = $runspace }
 }
 
 function Wait-PowerShellTask {
@@ -248,7 +256,10 @@ function Wait-PowerShellTask {
         for ($i = 0; $i -lt $Task.Output.Count; $i++) { $Task.Output[$i] }
         if ($PassThruErrors) { $errors }
     }
-    finally { $Task.PowerShell.Dispose() }
+    finally {
+        $Task.PowerShell.Dispose()
+        if ($Task.Runspace) { $Task.Runspace.Dispose() }
+    }
 }
 
 function Stop-PowerShellTask {
@@ -320,6 +331,237 @@ function Stop-MqttnetServer {
             if (-not $Server.Process.WaitForExit(10000)) { $Server.Process.Kill() }
         }
     }
+}
+
+
+# ---- A host that answers prompts, for -Confirm, Get-Credential and Read-Host in a background runspace ----
+
+if (-not ('MqttPSTests.ScriptedHost' -as [type])) {
+    Add-Type -TypeDefinition @'
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Management.Automation;
+using System.Management.Automation.Host;
+using System.Security;
+using System.Text;
+
+namespace MqttPSTests
+{
+    /// <summary>A PowerShell host whose user answers from a script: each prompt for a choice takes the next
+    /// hot key of Answers (the default choice when none is left); credentials and secure reads get the values
+    /// given. Records every prompt and everything written.</summary>
+    public sealed class ScriptedHost : PSHost
+    {
+        private readonly Guid _id = Guid.NewGuid();
+        private readonly ScriptedUserInterface _ui;
+
+        public ScriptedHost(string[] answers, PSCredential credential, string secret)
+        {
+            _ui = new ScriptedUserInterface(answers ?? new string[0], credential, secret);
+        }
+
+        public ScriptedUserInterface Scripted { get { return _ui; } }
+        public override PSHostUserInterface UI { get { return _ui; } }
+        public override string Name { get { return "MqttPSTestHost"; } }
+        public override Version Version { get { return new Version(1, 0); } }
+        public override Guid InstanceId { get { return _id; } }
+        public override CultureInfo CurrentCulture { get { return CultureInfo.CurrentCulture; } }
+        public override CultureInfo CurrentUICulture { get { return CultureInfo.CurrentUICulture; } }
+        public override void SetShouldExit(int exitCode) { }
+        public override void EnterNestedPrompt() { throw new NotSupportedException(); }
+        public override void ExitNestedPrompt() { throw new NotSupportedException(); }
+        public override void NotifyBeginApplication() { }
+        public override void NotifyEndApplication() { }
+    }
+
+    public sealed class ScriptedUserInterface : PSHostUserInterface
+    {
+        private readonly Queue<string> _answers;
+        private readonly PSCredential _credential;
+        private readonly string _secret;
+        private readonly StringBuilder _written = new StringBuilder();
+        public readonly List<string> Prompts = new List<string>();
+
+        public ScriptedUserInterface(string[] answers, PSCredential credential, string secret)
+        {
+            _answers = new Queue<string>(answers);
+            _credential = credential;
+            _secret = secret;
+        }
+
+        public string Written { get { lock (_written) return _written.ToString(); } }
+
+        public override PSHostRawUserInterface RawUI { get { return null; } }
+
+        public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
+        {
+            string answer;
+            lock (Prompts)
+            {
+                Prompts.Add(caption + ": " + message);
+                if (_answers.Count == 0) return defaultChoice;
+                answer = _answers.Dequeue();
+            }
+            for (var i = 0; i < choices.Count; i++)
+            {
+                var label = choices[i].Label;
+                var amp = label.IndexOf('&');
+                if (amp >= 0 && amp + 1 < label.Length && string.Equals(label.Substring(amp + 1, 1), answer, StringComparison.OrdinalIgnoreCase)) return i;
+            }
+            throw new InvalidOperationException("No choice with hot key '" + answer + "' in: " + message);
+        }
+
+        /// <summary>Read-Host with a prompt asks through here: every field gets the secret (as a SecureString
+        /// where one is asked for).</summary>
+        public override Dictionary<string, PSObject> Prompt(string caption, string message, Collection<FieldDescription> descriptions)
+        {
+            var answers = new Dictionary<string, PSObject>();
+            foreach (var field in descriptions)
+            {
+                lock (Prompts) Prompts.Add(caption + ": " + message + " " + field.Name);
+                var secure = field.ParameterTypeFullName == typeof(SecureString).FullName;
+                answers[field.Name] = secure ? new PSObject(ReadLineAsSecureString()) : new PSObject(_secret);
+            }
+            return answers;
+        }
+
+        public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName)
+        {
+            lock (Prompts) Prompts.Add(caption + ": " + message);
+            return _credential;
+        }
+
+        public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName,
+            PSCredentialTypes allowedCredentialTypes, PSCredentialUIOptions options)
+        {
+            return PromptForCredential(caption, message, userName, targetName);
+        }
+
+        public override string ReadLine() { return _secret; }
+
+        public override SecureString ReadLineAsSecureString()
+        {
+            var secure = new SecureString();
+            foreach (var c in _secret) secure.AppendChar(c);
+            return secure;
+        }
+
+        private void Append(string text) { lock (_written) _written.Append(text); }
+        public override void Write(string value) { Append(value); }
+        public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) { Append(value); }
+        public override void WriteLine(string value) { Append(value + "\n"); }
+        public override void WriteErrorLine(string value) { Append(value + "\n"); }
+        public override void WriteDebugLine(string message) { Append("DEBUG: " + message + "\n"); }
+        public override void WriteVerboseLine(string message) { Append("VERBOSE: " + message + "\n"); }
+        public override void WriteWarningLine(string message) { Append("WARNING: " + message + "\n"); }
+        public override void WriteProgress(long sourceId, ProgressRecord record) { }
+    }
+}
+'@
+}
+
+function New-ScriptedHost {
+    <#
+    A host for Start-PowerShellTask -Host whose user answers prompts from a script: -Answers are the hot keys
+    for successive choice prompts (Y, A, N, L), -Credential what Get-Credential gets, -Secret what Read-Host
+    reads. $host.Scripted.Prompts lists the prompts shown, $host.Scripted.Written what was written to the host.
+    #>
+    param([string[]] $Answers = @(), [pscredential] $Credential, [string] $Secret = '')
+    [MqttPSTests.ScriptedHost]::new($Answers, $Credential, $Secret)
+}
+
+function New-TestCertificateSet {
+    <#
+    Writes a CA and a server certificate it issued (CN=localhost, for localhost and 127.0.0.1) into -Directory:
+    ca.crt, server.crt, server.key (PEM) and server.pfx (password -PfxPassword). Needs PowerShell 7.
+    #>
+    param([Parameter(Mandatory)] [string] $Directory, [string] $PfxPassword = 'pfx-pw')
+    $null = New-Item -ItemType Directory -Force -Path $Directory
+    $x509 = [System.Security.Cryptography.X509Certificates.X509Certificate2]
+    $now = [DateTimeOffset]::Now
+    $caKey = [System.Security.Cryptography.RSA]::Create(2048)
+    $caRequest = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=MqttPS Test CA', $caKey,
+        [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $caRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+    $ca = $caRequest.CreateSelfSigned($now.AddMinutes(-5), $now.AddDays(2))
+    $serverKey = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $serverKey,
+        [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $names.AddDnsName('localhost')
+    $names.AddIpAddress([System.Net.IPAddress]::Loopback)
+    $request.CertificateExtensions.Add($names.Build())
+    $serial = [byte[]](1..16 | ForEach-Object { Get-Random -Maximum 256 })
+    $issued = $request.Create($ca, $now.AddMinutes(-5), $now.AddDays(1), $serial)
+    $server = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($issued, $serverKey)
+    Set-Content -LiteralPath (Join-Path $Directory 'ca.crt') -Value $ca.ExportCertificatePem()
+    Set-Content -LiteralPath (Join-Path $Directory 'server.crt') -Value $server.ExportCertificatePem()
+    Set-Content -LiteralPath (Join-Path $Directory 'server.key') -Value $serverKey.ExportPkcs8PrivateKeyPem()
+    [System.IO.File]::WriteAllBytes((Join-Path $Directory 'server.pfx'), $server.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $PfxPassword))
+    [pscustomobject]@{
+        Directory = $Directory; CaPath = Join-Path $Directory 'ca.crt'; CertificatePath = Join-Path $Directory 'server.crt'
+        KeyPath = Join-Path $Directory 'server.key'; PfxPath = Join-Path $Directory 'server.pfx'; PfxPassword = $PfxPassword
+    }
+}
+
+function Invoke-ExampleCode {
+    <#
+    Runs documentation code as a user would paste it: in a fresh runspace of this process with a host that answers
+    prompts (-Answers; Get-Credential gets -Credential, Read-Host gets -Secret). -Setup runs first in the same
+    scope (a scene: brokers, connections, retained messages, working directory); it may set
+    $ExampleSubstitutions, a hashtable of regular expressions to replacements applied to the code (real
+    addresses and ports become the scene's). With -UntilStopped the code is expected to run until Ctrl+C: it must
+    still run after -RunSeconds, is then stopped as Ctrl+C stops it, and must end within a second and a half.
+    Returns Code (as run), Output, Errors, Written (host output), Prompts, Completed, StopSeconds.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Code,
+        [scriptblock] $Setup = {},
+        [object[]] $SetupArguments = @(),
+        [switch] $UntilStopped,
+        [double] $RunSeconds = 3,
+        [double] $TimeoutSeconds = 60,
+        [string[]] $Answers = @(),
+        [pscredential] $Credential,
+        [string] $Secret = ''
+    )
+    $taskHost = New-ScriptedHost -Answers $Answers -Credential $Credential -Secret $Secret
+    $task = Start-PowerShellTask -TaskHost $taskHost -ArgumentList @($Setup.ToString(), $SetupArguments, $Code) -ScriptBlock {
+        param($setupText, $setupArguments, $code)
+        $ExampleSubstitutions = @{}
+        $null = . ([scriptblock]::Create($setupText)) @setupArguments
+        foreach ($pattern in $ExampleSubstitutions.Keys) { $code = $code -replace $pattern, $ExampleSubstitutions[$pattern] }
+        $global:ExampleCodeAsRun = $code
+        . ([scriptblock]::Create($code))
+    }
+    $result = [pscustomobject]@{ Code = $Code; Output = @(); Errors = @(); Written = ''; Prompts = @(); Completed = $false; StopSeconds = $null }
+    try {
+        $limit = if ($UntilStopped) { $RunSeconds } else { $TimeoutSeconds }
+        $result.Completed = $task.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds($limit))
+        if (-not $result.Completed) { $result.StopSeconds = (Stop-PowerShellTask -Task $task).TotalSeconds }
+        try { $null = $task.PowerShell.EndInvoke($task.Handle) }
+        catch {
+            # EndInvoke's exception comes wrapped (MethodInvocationException); a stop is what -UntilStopped asked for.
+            $exception = $_.Exception
+            if ($exception -is [System.Management.Automation.MethodInvocationException]) { $exception = $exception.InnerException }
+            if (-not ($exception -is [System.Management.Automation.PipelineStoppedException])) { $result.Errors += $exception.ErrorRecord ?? $_ }
+        }
+        # Stopping leaves a record of the stop itself in the error stream; a console shows none after Ctrl+C.
+        $result.Errors += @($task.PowerShell.Streams.Error)
+        if (-not $result.Completed) { $result.Errors = @($result.Errors | Where-Object { $_.FullyQualifiedErrorId -ne 'PipelineStopped' }) }
+        $result.Output = @(for ($i = 0; $i -lt $task.Output.Count; $i++) { $task.Output[$i] })
+        $result.Written = $taskHost.Scripted.Written
+        $result.Prompts = @($taskHost.Scripted.Prompts)
+        $asRun = $task.PowerShell.Runspace.SessionStateProxy.GetVariable('ExampleCodeAsRun')
+        if ($asRun) { $result.Code = $asRun }
+    }
+    finally {
+        $task.PowerShell.Dispose()
+        $task.Runspace.Dispose()
+    }
+    $result
 }
 
 Export-ModuleMember -Function *

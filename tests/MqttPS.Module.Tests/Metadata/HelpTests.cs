@@ -20,50 +20,31 @@ namespace MqttPS.Module.Tests.Metadata
 
         private static string HelpSource(string cmdlet) => Path.Combine(CmdletSurface.RepositoryRoot, "src", "MqttPS", "help", cmdlet + ".md");
 
-        private static Dictionary<string, Dictionary<string, string>> DocumentedParameters(string cmdlet)
+        /// <summary>Each "### -Name" of the help source with the text under it (the rest is generated from the code).</summary>
+        private static Dictionary<string, string> DocumentedParameters(string cmdlet)
         {
             var text = File.ReadAllText(HelpSource(cmdlet)).Replace("\r", "");
             var section = text.Substring(text.IndexOf("## PARAMETERS", StringComparison.Ordinal));
             section = section.Substring(0, section.IndexOf("\n## ", 5, StringComparison.Ordinal));
-            var result = new Dictionary<string, Dictionary<string, string>>();
-            foreach (Match m in Regex.Matches(section, @"(?ms)^### -(\S+)\n(.*?)```yaml\n(.*?)```"))
-            {
-                var description = m.Groups[2].Value.Trim();
-                var yaml = m.Groups[3].Value.Split('\n').Where(l => l.Contains(':'))
-                    .ToDictionary(l => l.Substring(0, l.IndexOf(':')).Trim(), l => l.Substring(l.IndexOf(':') + 1).Trim());
-                yaml["Description"] = description;
-                result[m.Groups[1].Value] = yaml;
-            }
-            return result;
+            return Regex.Matches(section, @"(?ms)^### -(\S+)\n(.*?)(?=^### |\z)").Cast<Match>()
+                .ToDictionary(m => m.Groups[1].Value, m => Regex.Replace(m.Groups[2].Value, @"(?s)```yaml.*?```", "").Trim());
         }
 
         public static IEnumerable<object[]> Cmdlets => CmdletSurfaceTests.ExpectedCmdlets.Select(c => new object[] { c });
 
+        private static IEnumerable<string> ExpectedHelpParameters(CmdletInfo cmdlet) =>
+            cmdlet.Parameters.Select(p => p.Name).Concat(cmdlet.SupportsShouldProcess ? new[] { "WhatIf", "Confirm" } : new string[0]);
+
         [Theory]
         [MemberData(nameof(Cmdlets))]
-        public void Every_parameter_is_documented_as_the_code_declares_it(string name)
+        public void Every_parameter_is_described_in_the_help_source_and_nothing_else_is(string name)
         {
             var cmdlet = CmdletSurface.Get(name);
             var documented = DocumentedParameters(name);
             Assert.Equal(cmdlet.Parameters.Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal), documented.Keys.OrderBy(n => n, StringComparer.Ordinal));
-            foreach (var p in cmdlet.Parameters)
-            {
-                var doc = documented[p.Name];
-                var where = name + " -" + p.Name + ": ";
-                Assert.True(doc["Description"].Length >= 15, where + "description missing");
-                Assert.Equal(p.TypeName, doc["Type"]);
-                var sets = p.Attributes.Select(a => a.SetName == "__AllParameterSets" ? "(All)" : a.SetName).OrderBy(s => s);
-                Assert.Equal(sets, doc["Parameter Sets"].Split(',').Select(s => s.Trim()).OrderBy(s => s));
-                var mandatoryAnywhere = p.Attributes.Any(a => a.Mandatory);
-                Assert.True(mandatoryAnywhere == doc["Required"].Contains("True"), where + "Required says " + doc["Required"]);
-                var position = p.Attributes.Max(a => a.Position);
-                Assert.Equal(position == int.MinValue ? "Named" : position.ToString(), doc["Position"]);
-                var byValue = p.Attributes.Any(a => a.ValueFromPipeline);
-                var byName = p.Attributes.Any(a => a.ValueFromPipelineByPropertyName);
-                Assert.True(byValue == doc["Accept pipeline input"].Contains("ByValue"), where + "pipeline input by value");
-                Assert.True(byName == doc["Accept pipeline input"].Contains("ByPropertyName"), where + "pipeline input by property name");
-                Assert.True(p.SupportsWildcards == doc["Accept wildcard characters"].StartsWith("True"), where + "wildcards");
-            }
+            foreach (var p in documented) Assert.True(p.Value.Length >= 15, name + " -" + p.Key + ": description missing");
+            // Everything but the default value is generated from the compiled cmdlet, so the source must not repeat it.
+            Assert.DoesNotMatch(@"(?m)^(Type|Parameter Sets|Required|Position|Accept pipeline input|Accept wildcard characters|Aliases):", File.ReadAllText(HelpSource(name)));
         }
 
         [Theory]
@@ -76,11 +57,14 @@ namespace MqttPS.Module.Tests.Metadata
             Assert.False(string.IsNullOrWhiteSpace(command.Element(Command + "details").Element(Maml + "description").Value), name + " synopsis");
             Assert.True(command.Element(Maml + "description").Value.Length > 40, name + " description");
             var documented = command.Element(Command + "parameters").Elements(Command + "parameter").Select(p => p.Element(Maml + "name").Value);
-            Assert.Equal(CmdletSurface.Get(name).Parameters.Select(p => p.Name).OrderBy(n => n), documented.OrderBy(n => n));
+            Assert.Equal(ExpectedHelpParameters(CmdletSurface.Get(name)).OrderBy(n => n), documented.OrderBy(n => n));
             var examples = command.Element(Command + "examples").Elements(Command + "example").ToList();
             Assert.True(examples.Count >= 2, name + " has fewer than two examples");
             Assert.All(examples, e => Assert.Contains(name, e.Element(Dev + "code").Value));
-            var sets = CmdletSurface.Get(name).ParameterSets.ToList();
+            Assert.All(examples, e => Assert.False(string.IsNullOrWhiteSpace(e.Element(Dev + "remarks").Value), name + " has an example without a description"));
+            // One syntax item per parameter set, the default set included even when no parameter names it.
+            var cmdlet = CmdletSurface.Get(name);
+            var sets = new[] { cmdlet.DefaultParameterSetName }.Concat(cmdlet.ParameterSets).Where(s => !string.IsNullOrEmpty(s)).Distinct().ToList();
             Assert.Equal(Math.Max(1, sets.Count), command.Element(Command + "syntax").Elements(Command + "syntaxItem").Count());
         }
 
