@@ -60,8 +60,17 @@ Describe '<Name> help' -ForEach $script:cmdlets {
         $fresh = [Activator]::CreateInstance($type)
         foreach ($doc in @($help.parameters.parameter)) {
             if ($doc.name -in 'WhatIf', 'Confirm' -or $doc.defaultValue -in 'None', '', $null) { continue }
-            $actual = $type.GetProperty($doc.name).GetValue($fresh)
+            $property = $type.GetProperty($doc.name)
+            $actual = $property.GetValue($fresh)
             if ($actual -is [System.Management.Automation.SwitchParameter]) { $actual = $actual.IsPresent }
+            if ($doc.defaultValue -match '[ (]') {
+                # A default described in words (it depends on something else) is applied when the parameter is not
+                # given: the parameter itself then holds its type's empty value.
+                $empty = if ($property.PropertyType.IsValueType) { [Activator]::CreateInstance($property.PropertyType) } else { $null }
+                if ($empty -is [System.Management.Automation.SwitchParameter]) { $empty = $empty.IsPresent }
+                $actual | Should -Be $empty -Because "$Name -$($doc.name) is documented as '$($doc.defaultValue)', which only a parameter left unset can mean"
+                continue
+            }
             ($actual -join ', ') | Should -Be $doc.defaultValue -Because "$Name -$($doc.name) is documented with this default"
         }
     }
