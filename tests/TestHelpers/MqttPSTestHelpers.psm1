@@ -232,9 +232,13 @@ function Start-PowerShellTask {
         $runspace.Open()
         $ps.Runspace = $runspace
     }
-    $null = $ps.AddScript("Import-Module '$((Get-MqttPSModulePath).Replace("'", "''"))'").AddStatement()
-    $null = $ps.AddScript($ScriptBlock.ToString())
-    foreach ($a in $ArgumentList) { $null = $ps.AddArgument($a) }
+    # One script, not a batch of statements: PowerShell runs a batch's next statement on a thread-pool thread, which
+    # crashes the process (InvalidRunspaceStateException) when the task was stopped and its runspace is closing.
+    $null = $ps.AddScript({
+        param($module, $text, [object[]] $arguments)
+        Import-Module $module
+        . ([scriptblock]::Create($text)) @arguments
+    }.ToString()).AddArgument((Get-MqttPSModulePath)).AddArgument($ScriptBlock.ToString()).AddArgument($ArgumentList)
     $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
     $noInput.Complete()
     $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
