@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -196,48 +194,29 @@ namespace MqttPS.Core.Tests.Client
         public async Task Enhanced_authentication_answers_the_server_challenge()
         {
             // A minimal 5.0 server made with the codec: CONNECT -> AUTH challenge -> AUTH response -> CONNACK.
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var seen = new ConcurrentQueue<string>();
-            var server = Task.Run(async () =>
+            using (var fake = new FakeMqttServer())
             {
-                using (var socket = await listener.AcceptTcpClientAsync())
-                using (var decoder = new MqttPacketDecoder(null))
+                var seen = new ConcurrentQueue<string>();
+                var server = Task.Run(async () =>
                 {
-                    var stream = socket.GetStream();
-                    async Task<MqttPacket> ReadAsync()
-                    {
-                        while (true)
-                        {
-                            if (decoder.TryDecode(out var p)) return p;
-                            var segment = decoder.GetReceiveBuffer();
-                            var n = await stream.ReadAsync(segment.Array, segment.Offset, segment.Count);
-                            if (n == 0) return null;
-                            decoder.Commit(n);
-                        }
-                    }
-                    var connect = (ConnectPacket)await ReadAsync();
+                    await fake.AcceptAsync();
+                    var connect = (ConnectPacket)await fake.ReadAsync();
                     seen.Enqueue(connect.Properties.AuthenticationMethod + ":" + Encoding.ASCII.GetString(connect.Properties.AuthenticationData));
                     var challenge = new AuthPacket { ReasonCode = AuthReasonCode.ContinueAuthentication };
                     challenge.Properties.AuthenticationMethod = "TEST-CHALLENGE";
                     challenge.Properties.AuthenticationData = Encoding.ASCII.GetBytes("nonce42");
-                    var bytes = MqttPacketEncoder.Encode(challenge, MqttProtocolVersion.V500);
-                    await stream.WriteAsync(bytes, 0, bytes.Length);
-                    var answer = (AuthPacket)await ReadAsync();
+                    await fake.SendAsync(challenge);
+                    var answer = (AuthPacket)await fake.ReadAsync();
                     seen.Enqueue(answer.ReasonCode + ":" + Encoding.ASCII.GetString(answer.Properties.AuthenticationData));
                     var connAck = new ConnAckPacket { ReasonCode = ConnectReasonCode.Success };
                     connAck.Properties.AuthenticationMethod = "TEST-CHALLENGE";
                     connAck.Properties.AuthenticationData = Encoding.ASCII.GetBytes("welcome");
-                    bytes = MqttPacketEncoder.Encode(connAck, MqttProtocolVersion.V500);
-                    await stream.WriteAsync(bytes, 0, bytes.Length);
-                    var last = await ReadAsync();
+                    await fake.SendAsync(connAck);
+                    var last = await fake.ReadAsync();
                     seen.Enqueue(last?.PacketType.ToString() ?? "closed");
-                }
-            });
-            try
-            {
+                });
                 var authenticator = new ChallengeAuthenticator();
-                var options = TestClients.Options(((IPEndPoint)listener.LocalEndpoint).Port);
+                var options = TestClients.Options(fake.Port);
                 options.Authenticator = authenticator;
                 using (var client = new MqttClient(options))
                 {
@@ -248,7 +227,6 @@ namespace MqttPS.Core.Tests.Client
                 await server.WaitAsync(TimeSpan.FromSeconds(5));
                 Assert.Equal(new[] { "TEST-CHALLENGE:hello", "ContinueAuthentication:response:nonce42", "Disconnect" }, seen);
             }
-            finally { listener.Stop(); }
         }
     }
 }
