@@ -175,8 +175,11 @@ namespace MqttPS.Core.Tests.BrokerProduction
             {
                 var problem = store.Recovery.Problems.Single();
                 Assert.Contains("checksum mismatch in record at offset " + fifteenth, problem);
-                Assert.Equal(15, store.RetainedCount);
-                Assert.Equal(5 * recordLength, store.Recovery.BytesDropped);
+                // Only the damaged record is lost; the four after it are read (before: all five dropped, file truncated).
+                Assert.Equal(19, store.RetainedCount);
+                Assert.Equal(recordLength, store.Recovery.BytesDropped);
+                // Named as far as its damaged bytes tell (the flipped bit is in the topic).
+                Assert.StartsWith("retained message on 't/0", store.Recovery.Lost.Single().Split(": ", 2)[1]);
             }
         }
 
@@ -186,8 +189,10 @@ namespace MqttPS.Core.Tests.BrokerProduction
             File.WriteAllBytes(Path.Combine(_dir, "log-00000000.dat"), Encoding.ASCII.GetBytes("this is not a store"));
             using (var store = Open())
             {
-                Assert.Contains("expected header", store.Recovery.Problems.Single());
+                Assert.Contains("header is damaged", store.Recovery.Problems.Single());
                 Assert.Equal(0, store.RetainedCount);
+                // Kept aside as it was, for inspection.
+                Assert.Equal("this is not a store", File.ReadAllText(store.Recovery.DamagedFilesKept.Single()));
             }
             using (var store = Open()) Assert.True(store.Recovery.IsClean, store.Recovery.ToString());
         }
@@ -230,8 +235,134 @@ namespace MqttPS.Core.Tests.BrokerProduction
             using (var f = new FileStream(snapshot, FileMode.Open)) f.SetLength(f.Length - 3);
             using (var store = Open())
             {
-                Assert.Contains(store.Recovery.Problems, p => p.Contains("snapshot ignored"));
+                Assert.Contains(store.Recovery.Problems, p => p.Contains("end marker is missing or damaged"));
+                // What is intact in the snapshot is kept (before: the snapshot was ignored and "a" lost).
+                Assert.Equal("1", store.GetRetainedMessages().Single(m => m.Topic == "a").PayloadText);
                 Assert.Equal("2", store.GetRetainedMessages().Single(m => m.Topic == "b").PayloadText);
+            }
+        }
+
+        // ---- issue 16: recovery keeps every intact record, reports what was lost, keeps damaged files aside ----
+
+        private async Task<long[]> FillLog(int count)
+        {
+            var offsets = new long[count];
+            using (var store = Open())
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    offsets[i] = store.LogLength;
+                    await store.SetRetainedAsync(new MqttMessage("r/" + i.ToString("D5"), "value " + i, retain: true));
+                }
+            }
+            return offsets;
+        }
+
+        private void Report(string what, MqttRecoveryReport report)
+        {
+            var line = "RECOVERY " + what + ": " + report + " | kept: " + string.Join(", ", report.DamagedFilesKept.Select(Path.GetFileName));
+            _output.WriteLine(line);
+            Console.WriteLine(line);
+        }
+
+        [Fact]
+        public async Task One_flipped_byte_in_the_middle_of_the_log_loses_that_record_only_and_truncates_nothing()
+        {
+            var offsets = await FillLog(1000);
+            var log = ActiveLog();
+            var bytes = File.ReadAllBytes(log);
+            bytes[offsets[501] - 4] ^= 0x01; // in record 500's payload
+            File.WriteAllBytes(log, bytes);
+
+            using (var store = Open())
+            {
+                Report("one flipped byte in the middle of the log", store.Recovery);
+                Assert.Equal(999, store.RetainedCount);
+                Assert.DoesNotContain(store.GetRetainedMessages(), m => m.Topic == "r/00500");
+                Assert.Equal("value 999", store.GetRetainedMessages().Single(m => m.Topic == "r/00999").PayloadText);
+                Assert.Contains("checksum mismatch in record at offset " + offsets[500], store.Recovery.Problems.Single());
+                Assert.Contains("retained message on 'r/00500'", store.Recovery.Lost.Single());
+                // The damaged file is kept whole, as found.
+                Assert.Equal(bytes, File.ReadAllBytes(store.Recovery.DamagedFilesKept.Single()));
+            }
+            using (var store = Open())
+            {
+                Assert.True(store.Recovery.IsClean, store.Recovery.ToString());
+                Assert.Equal(999, store.RetainedCount);
+            }
+        }
+
+        [Fact]
+        public async Task A_damaged_header_loses_no_record()
+        {
+            await FillLog(1000);
+            var log = ActiveLog();
+            var bytes = File.ReadAllBytes(log);
+            for (var i = 0; i < PersistenceFile.HeaderLength; i++) bytes[i] = 0xEE;
+            File.WriteAllBytes(log, bytes);
+
+            using (var store = Open())
+            {
+                Report("a damaged 8-byte log header", store.Recovery);
+                Assert.Equal(1000, store.RetainedCount);
+                Assert.Contains("header is damaged", store.Recovery.Problems.Single());
+                Assert.Empty(store.Recovery.Lost);
+                Assert.Equal(bytes, File.ReadAllBytes(store.Recovery.DamagedFilesKept.Single()));
+            }
+            using (var store = Open())
+            {
+                Assert.True(store.Recovery.IsClean, store.Recovery.ToString());
+                Assert.Equal(1000, store.RetainedCount);
+            }
+        }
+
+        [Fact]
+        public async Task One_flipped_byte_in_the_snapshot_loses_that_record_only()
+        {
+            using (var store = Open(PersistenceDurability.Batched))
+            {
+                await Task.WhenAll(Enumerable.Range(0, 40_000).Select(i => store.SetRetainedAsync(new MqttMessage("s/" + i.ToString("D5"), "v" + i, retain: true))));
+                await store.CreateSessionAsync("bob-phone", 3600, "bob");
+                await store.AddSubscriptionAsync("bob-phone", new PersistedSubscription { TopicFilter = "bob/#", QoS = MqttQualityOfService.AtLeastOnce });
+                await store.CompactAsync();
+            }
+            var snapshot = Directory.GetFiles(_dir, "snapshot-*.dat").Single();
+            var bytes = File.ReadAllBytes(snapshot);
+            bytes[bytes.Length / 2] ^= 0x10; // wherever it lands: a length field, a checksum, a topic or a payload
+            File.WriteAllBytes(snapshot, bytes);
+
+            using (var store = Open())
+            {
+                Report("one flipped byte in the snapshot (40,000 retained + a session)", store.Recovery);
+                // Before: the whole snapshot was discarded (all 40,000 retained and the session's subscription lost).
+                Assert.Equal(39_999, store.RetainedCount);
+                Assert.Equal("bob/#", store.GetSession("bob-phone").Subscriptions.Values.Single().TopicFilter);
+                Assert.Equal("bob", store.GetSession("bob-phone").Owner);
+                Assert.Contains("retained message on '", store.Recovery.Lost.Single());
+                Assert.Equal(bytes, File.ReadAllBytes(store.Recovery.DamagedFilesKept.Single()));
+            }
+            using (var store = Open())
+            {
+                Assert.True(store.Recovery.IsClean, store.Recovery.ToString());
+                Assert.Equal(39_999, store.RetainedCount);
+            }
+        }
+
+        [Fact]
+        public async Task Damage_across_a_record_length_is_skipped_to_the_next_intact_record()
+        {
+            var offsets = await FillLog(100);
+            var log = ActiveLog();
+            var bytes = File.ReadAllBytes(log);
+            // Overwrite records 40 and 41 from their length fields on: no length to trust, the reader searches.
+            for (var i = offsets[40]; i < offsets[42] - 3; i++) bytes[i] = 0xA5;
+            File.WriteAllBytes(log, bytes);
+            using (var store = Open())
+            {
+                Report("two records overwritten", store.Recovery);
+                Assert.Equal(98, store.RetainedCount);
+                Assert.Contains("implausible record length", store.Recovery.Problems.Single());
+                Assert.Contains("skipped, reading went on at offset " + offsets[42], store.Recovery.Problems.Single());
             }
         }
 

@@ -18,8 +18,10 @@ namespace MqttPS.Core.Broker.Persistence
     /// </summary>
     /// <remarks>
     /// Files: <c>snapshot-N.dat</c> is the whole state at the start of <c>log-N.dat</c>; later logs follow. Opening
-    /// replays the newest complete snapshot and every log from it on, cuts a torn or corrupt tail off the active
-    /// log, and reports what was dropped (<see cref="Recovery"/>); a damaged file never stops the broker starting.
+    /// replays the newest snapshot and every log from it on. A damaged record is skipped and reading goes on with the
+    /// next intact one; only a torn tail of the active log (the crash's last write) is cut off. A damaged file is
+    /// copied into <c>damaged/</c> for inspection, and <see cref="Recovery"/> says what was lost; a damaged file never
+    /// stops the broker starting.
     /// A dedicated writer thread (not the thread pool: fsync blocks) writes and syncs records in arrival order.
     /// </remarks>
     public sealed class MqttPersistentStore : IDisposable
@@ -321,65 +323,140 @@ namespace MqttPS.Core.Broker.Persistence
             foreach (var generation in ListGenerations("snapshot-").OrderByDescending(g => g))
             {
                 var candidate = new PersistedState();
-                var complete = false;
-                string problem;
-                long count;
                 var path = SnapshotPath(generation);
-                PersistenceFile.ReadRecords(path, PersistenceFile.SnapshotMagic, (body, length) =>
-                {
-                    if (!candidate.Apply(body, 0, length)) { complete = true; return false; }
-                    return true;
-                }, out problem, out count);
+                var scan = PersistenceFile.ReadRecords(path, PersistenceFile.SnapshotMagic, (body, length) => candidate.Apply(body, 0, length));
                 report.FilesRead++;
-                if (complete)
+                if (scan.NewerFormat || (scan.RecordCount == 0 && !scan.EndMarker))
                 {
-                    CopyInto(candidate, _state);
-                    report.RecordsReplayed += count;
-                    snapshotGeneration = generation;
-                    _lastSnapshotBytes = new FileInfo(path).Length;
-                    break;
+                    // Nothing usable in it (or a format this version does not read): an older snapshot, if any, is next.
+                    ReportDamage(report, scan, "snapshot ignored" + (scan.NewerFormat ? "" : ": no intact record in it"));
+                    continue;
                 }
-                report.Problems.Add(Path.GetFileName(path) + ": " + (problem ?? "no end marker") + "; snapshot ignored, trying an older one");
+                // Snapshots are renamed into place only once written whole, so this is the newest state there is: what
+                // is intact in it is kept, even when records (or its end marker) are damaged.
+                ReportDamage(report, scan, scan.EndMarker ? null : "its end marker is missing or damaged");
+                CopyInto(candidate, _state);
+                report.RecordsReplayed += scan.RecordCount;
+                snapshotGeneration = generation;
+                _lastSnapshotBytes = scan.Length;
+                break;
             }
 
             var logs = ListGenerations("log-").Where(g => g >= snapshotGeneration).OrderBy(g => g).ToList();
             for (var i = 0; i < logs.Count; i++)
             {
                 var path = LogPath(logs[i]);
-                string problem;
-                long count;
-                var good = PersistenceFile.ReadRecords(path, PersistenceFile.LogMagic, (body, length) => { _state.Apply(body, 0, length); return true; }, out problem, out count);
+                var scan = PersistenceFile.ReadRecords(path, PersistenceFile.LogMagic, (body, length) => { _state.Apply(body, 0, length); return true; });
                 report.FilesRead++;
-                report.RecordsReplayed += count;
-                if (problem != null)
+                report.RecordsReplayed += scan.RecordCount;
+                var isActive = i == logs.Count - 1;
+                if (scan.NewerFormat)
                 {
-                    var fileLength = new FileInfo(path).Length;
-                    var dropped = fileLength - good;
-                    report.BytesDropped += dropped;
-                    report.Problems.Add(Path.GetFileName(path) + ": " + problem + "; " + dropped + " byte(s) after offset " + good + " dropped");
-                    if (good < PersistenceFile.HeaderLength) TryDelete(path);
-                    else using (var f = new FileStream(path, FileMode.Open, FileAccess.Write)) { f.SetLength(good); f.Flush(true); }
+                    ReportDamage(report, scan, "log ignored");
+                    continue;
                 }
+                if (isActive && scan.TailStart >= 0 && scan.Damaged.Count == 0 && scan.HeaderProblem == null)
+                {
+                    // Only the end of the log we append to is damaged, nothing intact after it: the last write was torn
+                    // by the crash. That tail alone is cut, so the next records follow intact ones.
+                    var dropped = scan.Length - scan.TailStart;
+                    report.BytesDropped += dropped;
+                    report.Problems.Add(Path.GetFileName(path) + ": " + scan.TailProblem + "; " + dropped + " byte(s) after offset " + scan.TailStart + " dropped (the torn last write)");
+                    foreach (var r in scan.TailRecords) report.Lost.Add(Path.GetFileName(path) + " at " + scan.TailStart + ": " + r + " (torn last write)");
+                    if (scan.TailStart < PersistenceFile.HeaderLength) RewriteHeader(path);
+                    else using (var f = new FileStream(path, FileMode.Open, FileAccess.Write)) { f.SetLength(scan.TailStart); f.Flush(true); }
+                    continue;
+                }
+                ReportDamage(report, scan, null);
             }
 
             _generation = logs.Count > 0 ? Math.Max(logs[logs.Count - 1], Math.Max(snapshotGeneration, 0)) : Math.Max(snapshotGeneration, 0);
             var active = LogPath(_generation);
-            if (File.Exists(active))
+            if (File.Exists(active) && !_damagedKeptAside.Contains(active))
             {
                 _log = new FileStream(active, FileMode.Open, FileAccess.Write, FileShare.Read, 1 << 16);
                 _log.Seek(0, SeekOrigin.End);
             }
             else
             {
+                // A damaged active log stays as it is on disk (a copy is kept aside): the store goes on in a new one,
+                // and the compaction that follows writes the recovered state as a clean snapshot.
+                if (File.Exists(active)) _generation++;
                 _log = CreateLog(_generation);
             }
             _logLength = _log.Length;
+            // Damaged files were copied aside; a compaction replaces them with a clean snapshot of what was recovered,
+            // so the damage is reported once, not at every start.
+            if (_damagedKeptAside.Count > 0)
+            {
+                _compactRequested = true;
+                _work.Set();
+            }
 
             report.RetainedMessages = _state.Retained.Count;
             report.Sessions = _state.Sessions.Count;
             report.QueuedMessages = _state.Sessions.Values.Sum(s => s.Messages.Count);
             report.Duration = watch.Elapsed;
             Recovery = report;
+        }
+
+        private readonly HashSet<string> _damagedKeptAside = new HashSet<string>(StringComparer.Ordinal);
+
+        /// <summary>Adds a damaged file's findings to the report and keeps a copy of the file aside for inspection
+        /// (in the store's damaged/ folder); the file itself is not changed.</summary>
+        private void ReportDamage(MqttRecoveryReport report, FileScan scan, string verdict)
+        {
+            if (scan.IsClean && verdict == null) return;
+            var name = Path.GetFileName(scan.Path);
+            var parts = new List<string>();
+            if (scan.HeaderProblem != null) parts.Add(scan.HeaderProblem);
+            foreach (var d in scan.Damaged)
+            {
+                parts.Add(d.Problem + "; " + d.Length + " byte(s) skipped, reading went on at offset " + (d.Offset + d.Length));
+                report.BytesDropped += d.Length;
+                foreach (var r in d.Records) report.Lost.Add(name + " at " + d.Offset + ": " + r);
+            }
+            if (scan.TailStart >= 0)
+            {
+                var length = scan.Length - scan.TailStart;
+                parts.Add(scan.TailProblem + "; the last " + length + " byte(s) skipped");
+                report.BytesDropped += length;
+                foreach (var r in scan.TailRecords) report.Lost.Add(name + " at " + scan.TailStart + ": " + r);
+            }
+            if (verdict != null) parts.Add(verdict);
+            var kept = KeepAside(scan.Path);
+            if (kept != null)
+            {
+                report.DamagedFilesKept.Add(kept);
+                parts.Add("the damaged file is kept as " + kept);
+            }
+            report.Problems.Add(name + ": " + string.Join("; ", parts));
+        }
+
+        private string KeepAside(string path)
+        {
+            try
+            {
+                var folder = Path.Combine(Directory, "damaged");
+                System.IO.Directory.CreateDirectory(folder);
+                var target = Path.Combine(folder, Path.GetFileName(path) + "." + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+                for (var n = 2; File.Exists(target); n++) target = target.Split('~')[0] + "~" + n;
+                File.Copy(path, target);
+                _damagedKeptAside.Add(path);
+                return target;
+            }
+            catch (IOException) { return null; }
+            catch (UnauthorizedAccessException) { return null; }
+        }
+
+        /// <summary>A log whose header itself was torn (shorter than the header, nothing else in it): header rewritten.</summary>
+        private static void RewriteHeader(string path)
+        {
+            using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
+            {
+                f.Write(PersistenceFile.LogMagic, 0, PersistenceFile.HeaderLength);
+                f.Flush(true);
+            }
         }
 
         private static void CopyInto(PersistedState from, PersistedState to)

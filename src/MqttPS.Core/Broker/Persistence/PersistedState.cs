@@ -131,6 +131,62 @@ namespace MqttPS.Core.Broker.Persistence
             }
         }
 
+        /// <summary>
+        /// What a record was, read from bytes that failed their checksum (so each field may itself be damaged): its
+        /// kind and the client id, topic or filter and sequence it names, e.g. "retained message on 'a/b'".
+        /// </summary>
+        public static string Describe(byte[] data, int offset, int count)
+        {
+            var type = count > 0 ? (PersistenceRecordType)data[offset] : 0;
+            var text = new StringBuilder();
+            try
+            {
+                using (var stream = new MemoryStream(data, offset, count, false))
+                using (var r = new BinaryReader(stream, new UTF8Encoding(false, false)))
+                {
+                    r.ReadByte();
+                    switch (type)
+                    {
+                        case PersistenceRecordType.RetainedSet: text.Append("retained message on '").Append(r.ReadString()).Append('\''); break;
+                        case PersistenceRecordType.RetainedCleared: text.Append("clearing of the retained message on '").Append(r.ReadString()).Append('\''); break;
+                        case PersistenceRecordType.SessionCreated: text.Append("session '").Append(r.ReadString()).Append("' (its expiry interval and owner)"); break;
+                        case PersistenceRecordType.SessionRemoved: text.Append("end of session '").Append(r.ReadString()).Append('\''); break;
+                        case PersistenceRecordType.SubscriptionAdded: text.Append("subscription of session '").Append(r.ReadString()).Append("' to '").Append(r.ReadString()).Append('\''); break;
+                        case PersistenceRecordType.SubscriptionRemoved: text.Append("unsubscribe of session '").Append(r.ReadString()).Append("' from '").Append(r.ReadString()).Append('\''); break;
+                        case PersistenceRecordType.MessageQueued:
+                        {
+                            var client = r.ReadString();
+                            var sequence = r.ReadInt64();
+                            text.Append("message #").Append(sequence).Append(" queued for session '").Append(client).Append("' on '").Append(r.ReadString()).Append('\'');
+                            break;
+                        }
+                        case PersistenceRecordType.MessageAcknowledged:
+                        {
+                            var client = r.ReadString();
+                            text.Append("acknowledgement of message #").Append(r.ReadInt64()).Append(" of session '").Append(client).Append("' (it may be delivered again)");
+                            break;
+                        }
+                        case PersistenceRecordType.MessageInFlight:
+                        {
+                            var client = r.ReadString();
+                            text.Append("in-flight state of message #").Append(r.ReadInt64()).Append(" of session '").Append(client).Append('\'');
+                            break;
+                        }
+                        case PersistenceRecordType.IncomingQoS2Received: text.Append("unreleased QoS 2 message from '").Append(r.ReadString()).Append("', packet id ").Append(r.ReadUInt16()); break;
+                        case PersistenceRecordType.IncomingQoS2Released: text.Append("release of a QoS 2 message from '").Append(r.ReadString()).Append("', packet id ").Append(r.ReadUInt16()); break;
+                        case PersistenceRecordType.SnapshotEnd: text.Append("snapshot end marker"); break;
+                        default: text.Append("record of unknown type ").Append((byte)type); break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException || e is ArgumentException || e is FormatException)
+            {
+                if (text.Length == 0) text.Append("record of type ").Append(type);
+                text.Append(" (rest unreadable)");
+            }
+            return text.Append(", ").Append(count).Append(" bytes").ToString();
+        }
+
         private PersistedSession GetOrCreate(string clientId)
         {
             PersistedSession session;

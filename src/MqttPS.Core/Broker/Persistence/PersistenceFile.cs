@@ -1,12 +1,13 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 
 namespace MqttPS.Core.Broker.Persistence
 {
     /// <summary>
     /// Framing of the store's files: an 8-byte magic header, then records of [u32 body length][u32 CRC-32 of the
-    /// body][body], little-endian. A reader stops at the first record that is incomplete or fails its checksum:
-    /// after a crash that is a torn tail, and nothing behind it can be trusted.
+    /// body][body], little-endian. After a crash the last record may be torn; damage elsewhere (a flipped byte, a bad
+    /// sector) is confined to the records it hits, because every record carries its own length and checksum.
     /// </summary>
     internal static class PersistenceFile
     {
@@ -40,75 +41,147 @@ namespace MqttPS.Core.Broker.Persistence
             (uint)(buffer[offset] | buffer[offset + 1] << 8 | buffer[offset + 2] << 16 | buffer[offset + 3] << 24);
 
         /// <summary>
-        /// Reads every good record of <paramref name="path"/>, passing each body to <paramref name="record"/>. Returns
-        /// the offset just after the last good record; <paramref name="problem"/> says why reading stopped early
-        /// (null when the file ended cleanly).
+        /// Reads every intact record of <paramref name="path"/>, passing each body to <paramref name="record"/> (which
+        /// returns false to stop: a snapshot's end marker). Records are CRC-framed, so damage costs only what it hits:
+        /// a record that is cut short, fails its checksum or does not parse is skipped, and reading goes on with the
+        /// next intact record (the next offset where a whole frame checks out). A damaged header is skipped the same
+        /// way. Nothing is changed on disk here; <see cref="FileScan"/> says what was skipped and where.
         /// </summary>
-        public static long ReadRecords(string path, byte[] expectedMagic, Func<byte[], int, bool> record, out string problem, out long recordCount)
+        public static FileScan ReadRecords(string path, byte[] expectedMagic, Func<byte[], int, bool> record)
         {
-            problem = null;
-            recordCount = 0;
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan))
+            var scan = new FileScan { Path = path };
+            var data = File.ReadAllBytes(path);
+            scan.Length = data.Length;
+            long position = HeaderLength;
+            if (data.Length < HeaderLength)
             {
-                var length = stream.Length;
-                var header = new byte[HeaderLength];
-                if (ReadFully(stream, header, 0, HeaderLength) < HeaderLength)
+                scan.HeaderProblem = "the file is shorter than its " + HeaderLength + "-byte header";
+                scan.TailStart = 0;
+                return scan;
+            }
+            if (!HasMagic(data, expectedMagic, HeaderLength))
+            {
+                if (HasMagic(data, expectedMagic, HeaderLength - 1))
                 {
-                    problem = "the file is shorter than its " + HeaderLength + "-byte header";
-                    return 0;
+                    // Ours, but a format version this build does not know: leave it alone entirely.
+                    scan.NewerFormat = true;
+                    scan.HeaderProblem = "format version " + data[HeaderLength - 1] + " is not one this version reads";
+                    return scan;
                 }
-                for (var i = 0; i < HeaderLength; i++)
+                scan.HeaderProblem = "the " + HeaderLength + "-byte header is damaged";
+            }
+            var body = new byte[4096];
+            while (position < data.Length)
+            {
+                var frame = TryFrame(data, position);
+                if (frame > 0)
                 {
-                    if (header[i] != expectedMagic[i])
-                    {
-                        problem = "the file does not start with the expected header (not a store file, or a newer format)";
-                        return 0;
-                    }
-                }
-                long good = HeaderLength;
-                var frame = new byte[FrameOverhead];
-                var body = new byte[4096];
-                while (true)
-                {
-                    if (good == length) return good;
-                    if (length - good < FrameOverhead)
-                    {
-                        problem = "incomplete record header at offset " + good;
-                        return good;
-                    }
-                    ReadFully(stream, frame, 0, FrameOverhead);
-                    var bodyLength = ReadUInt32(frame, 0);
-                    var crc = ReadUInt32(frame, 4);
-                    if (bodyLength == 0 || bodyLength > MaximumBodyLength)
-                    {
-                        problem = "implausible record length " + bodyLength + " at offset " + good;
-                        return good;
-                    }
-                    if (length - good - FrameOverhead < bodyLength)
-                    {
-                        problem = "record at offset " + good + " is cut short (" + bodyLength + " bytes announced, " + (length - good - FrameOverhead) + " present)";
-                        return good;
-                    }
-                    if (body.Length < bodyLength) body = new byte[Math.Max(bodyLength, body.Length * 2)];
-                    ReadFully(stream, body, 0, (int)bodyLength);
-                    if (Crc32.Compute(body, 0, (int)bodyLength) != crc)
-                    {
-                        problem = "checksum mismatch in record at offset " + good;
-                        return good;
-                    }
+                    var length = (int)frame - FrameOverhead;
+                    if (body.Length < length) body = new byte[Math.Max(length, body.Length * 2)];
+                    Buffer.BlockCopy(data, (int)position + FrameOverhead, body, 0, length);
+                    bool more;
                     try
                     {
-                        if (!record(body, (int)bodyLength)) return good + FrameOverhead + bodyLength;
+                        more = record(body, length);
                     }
                     catch (InvalidDataException e)
                     {
-                        problem = "record at offset " + good + " does not parse: " + e.Message;
-                        return good;
+                        // The checksum holds but the content does not parse: skip exactly this record.
+                        scan.Damaged.Add(new DamagedRange { Offset = position, Length = frame, Problem = "record does not parse: " + e.Message, Records = Describe(data, position, position + frame) });
+                        position += frame;
+                        continue;
                     }
-                    recordCount++;
-                    good += FrameOverhead + bodyLength;
+                    scan.RecordCount++;
+                    position += frame;
+                    if (!more)
+                    {
+                        scan.EndMarker = true;
+                        break;
+                    }
+                    continue;
                 }
+                // Damaged here: resume at the next intact record, preferring the end of this one if its length is sane.
+                var problem = DescribeProblem(data, position);
+                var next = NextIntactFrame(data, position);
+                if (next < 0)
+                {
+                    scan.TailStart = position;
+                    scan.TailProblem = problem;
+                    scan.TailRecords = Describe(data, position, data.Length);
+                    break;
+                }
+                scan.Damaged.Add(new DamagedRange { Offset = position, Length = next - position, Problem = problem, Records = Describe(data, position, next) });
+                position = next;
             }
+            scan.GoodEnd = scan.TailStart >= 0 ? scan.TailStart : position;
+            return scan;
+        }
+
+        private static bool HasMagic(byte[] data, byte[] magic, int count)
+        {
+            for (var i = 0; i < count; i++) if (data[i] != magic[i]) return false;
+            return true;
+        }
+
+        /// <summary>The size of the whole, checksum-valid frame at <paramref name="offset"/>, or 0.</summary>
+        private static long TryFrame(byte[] data, long offset)
+        {
+            if (data.Length - offset < FrameOverhead) return 0;
+            var length = ReadUInt32(data, (int)offset);
+            if (length == 0 || length > MaximumBodyLength || data.Length - offset - FrameOverhead < length) return 0;
+            var crc = ReadUInt32(data, (int)offset + 4);
+            return Crc32.Compute(data, (int)offset + FrameOverhead, (int)length) == crc ? FrameOverhead + length : 0;
+        }
+
+        /// <summary>The offset of the next intact frame after damage at <paramref name="offset"/>, or -1 if none follows.</summary>
+        private static long NextIntactFrame(byte[] data, long offset)
+        {
+            // Most damage is inside one record whose length field still holds: try where it says the record ends.
+            if (data.Length - offset >= FrameOverhead)
+            {
+                var length = ReadUInt32(data, (int)offset);
+                var end = offset + FrameOverhead + length;
+                if (length > 0 && length <= MaximumBodyLength && end < data.Length && TryFrame(data, end) > 0) return end;
+            }
+            for (var candidate = offset + 1; candidate <= data.Length - FrameOverhead; candidate++)
+                if (TryFrame(data, candidate) > 0) return candidate;
+            return -1;
+        }
+
+        private static string DescribeProblem(byte[] data, long offset)
+        {
+            if (data.Length - offset < FrameOverhead) return "incomplete record header at offset " + offset;
+            var length = ReadUInt32(data, (int)offset);
+            if (length == 0 || length > MaximumBodyLength) return "implausible record length " + length + " at offset " + offset;
+            if (data.Length - offset - FrameOverhead < length)
+                return "record at offset " + offset + " is cut short (" + length + " bytes announced, " + (data.Length - offset - FrameOverhead) + " present)";
+            return "checksum mismatch in record at offset " + offset;
+        }
+
+        /// <summary>What the records in a damaged range were, as far as their (untrusted) bytes still tell.</summary>
+        private static List<string> Describe(byte[] data, long from, long to)
+        {
+            var result = new List<string>();
+            var position = from;
+            while (to - position >= FrameOverhead && result.Count < 1000)
+            {
+                var length = ReadUInt32(data, (int)position);
+                if (length == 0 || length > to - position - FrameOverhead)
+                {
+                    // The length field itself is damaged: the rest of the range, up to the next intact record, was most
+                    // likely one record.
+                    if (to - position > FrameOverhead)
+                    {
+                        result.Add(PersistedState.Describe(data, (int)position + FrameOverhead, (int)(to - position - FrameOverhead)) + " (its length field was damaged)");
+                        position = to;
+                    }
+                    break;
+                }
+                result.Add(PersistedState.Describe(data, (int)position + FrameOverhead, (int)length));
+                position += FrameOverhead + length;
+            }
+            if (position < to) result.Add((to - position) + " byte(s) that no longer read as records");
+            return result;
         }
 
         private static int ReadFully(Stream stream, byte[] buffer, int offset, int count)
