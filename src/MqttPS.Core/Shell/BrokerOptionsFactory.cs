@@ -27,6 +27,8 @@ namespace MqttPS.Core.Shell
                 BindAddress = bind,
                 Port = settings.Port,
                 MaxConnections = settings.MaxConnections,
+                MaximumPacketSize = settings.MaxPacketSize ?? 0,
+                MaximumConnectPacketSize = settings.MaxConnectPacketSize ?? MqttBrokerOptions.DefaultMaximumConnectPacketSize,
                 SysInterval = TimeSpan.FromSeconds(settings.SysIntervalSeconds),
                 AllowAnonymous = settings.AllowAnonymous ?? !(settings.HasUsers || settings.UseCertificateIdentityAsUsername),
             };

@@ -88,6 +88,12 @@ namespace MqttPS.Core.Shell
         /// <summary>Messages queued per session (offline, or beyond the in-flight window); 0 = no limit; null = 1000.</summary>
         public int? MaxQueuedMessages { get; set; }
 
+        /// <summary>Largest packet from a logged-in client (bytes); null = the engine default (protocol maximum).</summary>
+        public uint? MaxPacketSize { get; set; }
+
+        /// <summary>Largest CONNECT, the limit before login (bytes); null = the engine default (64 KiB).</summary>
+        public uint? MaxConnectPacketSize { get; set; }
+
         public bool HasCertificate => Certificate != null || CertificatePath != null;
         public bool HasUsers => Users.Count > 0 || PasswordFilePath != null;
 
@@ -108,6 +114,11 @@ namespace MqttPS.Core.Shell
             if (WebSocketPort.HasValue) RequirePort(WebSocketPort.Value, "WebSocketPort");
             if (SecureWebSocketPort.HasValue) RequirePort(SecureWebSocketPort.Value, "SecureWebSocketPort");
             ParseBindAddress();
+            // Below 20 bytes not even a CONNECT with a short client id fits (mosquitto's max_packet_size has the same floor).
+            foreach (var limit in new[] { new KeyValuePair<string, uint?>("MaxPacketSize", MaxPacketSize), new KeyValuePair<string, uint?>("MaxConnectPacketSize", MaxConnectPacketSize) })
+                if (limit.Value.HasValue && limit.Value.Value > 0 && limit.Value.Value < 20)
+                    throw new MqttShellException("PacketSizeTooSmall", ShellErrorCategory.InvalidArgument,
+                        "-" + limit.Key + " " + limit.Value.Value + " is too small: give 0 (no limit of its own) or at least 20 bytes.", limit.Value.Value);
             if (CertificatePath != null && Certificate != null)
                 throw new MqttShellException("CertificateConflict", ShellErrorCategory.InvalidArgument,
                     "Give the server certificate either as a file (-CertificatePath) or as an object (-Certificate), not both.", null);

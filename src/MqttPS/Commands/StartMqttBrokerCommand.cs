@@ -130,6 +130,14 @@ namespace MqttPS.Commands
         [ValidateRange(0, int.MaxValue)]
         public int MaxQueuedMessages { get; set; }
 
+        [Parameter]
+        [ValidateRange(0, 268435460)]
+        public long MaxPacketSize { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 268435460)]
+        public long MaxConnectPacketSize { get; set; }
+
         [Parameter(ParameterSetName = "Wait", Mandatory = true)]
         public SwitchParameter Wait { get; set; }
 
@@ -167,6 +175,8 @@ namespace MqttPS.Commands
                 RetainAvailable = Bound(nameof(RetainAvailable)) ? RetainAvailable : (bool?)null,
                 AllowZeroLengthClientId = Bound(nameof(AllowZeroLengthClientId)) ? AllowZeroLengthClientId : (bool?)null,
                 MaxQueuedMessages = Bound(nameof(MaxQueuedMessages)) ? MaxQueuedMessages : (int?)null,
+                MaxPacketSize = Bound(nameof(MaxPacketSize)) ? (uint)MaxPacketSize : (uint?)null,
+                MaxConnectPacketSize = Bound(nameof(MaxConnectPacketSize)) ? (uint)MaxConnectPacketSize : (uint?)null,
             };
             if (Credential != null)
                 foreach (var c in Credential) settings.Users.Add(new System.Collections.Generic.KeyValuePair<string, string>(c.UserName, PSConvert.ToPlainText(c.Password)));
