@@ -45,6 +45,11 @@ namespace MqttPS.Fuzz
                 broker = new MqttBroker(new MqttBrokerOptions { BindAddress = IPAddress.Loopback, Port = 0, ConnectTimeout = TimeSpan.FromSeconds(5), MaximumSessionExpiryInterval = 60 });
                 await broker.StartAsync();
                 port = broker.Port;
+                // An internal error is a broker bug the fuzzer found: print it whole.
+                broker.EventRaised += (_, e) =>
+                {
+                    if (e.Reason != null && e.Reason.StartsWith("internal error", StringComparison.Ordinal)) Console.WriteLine("INTERNAL ERROR " + e.ClientId + ": " + e.Reason);
+                };
             }
             var fuzzer = new BrokerFuzzer(port);
             var watch = Stopwatch.StartNew();

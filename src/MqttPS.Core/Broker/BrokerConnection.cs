@@ -290,7 +290,7 @@ namespace MqttPS.Core.Broker
                 HandleConnectError(e);
                 return;
             }
-            if (V5 && reason.HasValue) CloseWithReason((DisconnectReasonCode)(byte)reason.Value, _closeReason);
+            if (V5 && reason.HasValue) CloseWithReason(ProtocolErrorPolicy.ToDisconnectReason(reason.Value), _closeReason);
             else Abort(_closeReason);
         }
 

@@ -24,6 +24,11 @@ namespace MqttPS.Core.Broker
         public static ConnectReasonCode? ForConnectError(MqttProtocolException e)
             => e.SuppressReply ? (ConnectReasonCode?)null : (ConnectReasonCode)(byte)e.ReasonCode;
 
+        /// <summary>The reason code as a DISCONNECT may carry it: codes that only CONNACK knows (a second CONNECT with an
+        /// unsupported protocol level gets 0x84 from the codec) are 0x82 Protocol Error there [MQTT-3.1.0-2].</summary>
+        public static DisconnectReasonCode ToDisconnectReason(MqttReasonCode code)
+            => MqttReasonCodeTables.Disconnect[(byte)code] ? (DisconnectReasonCode)(byte)code : DisconnectReasonCode.ProtocolError;
+
         /// <summary>The DISCONNECT reason for a violation the broker itself found in a decoded packet (session state:
         /// topic aliases, QoS 2 flow, receive maximum, ...).</summary>
         public static MqttReasonCode ForHandlerError(MqttProtocolException e) => e.ReasonCode;

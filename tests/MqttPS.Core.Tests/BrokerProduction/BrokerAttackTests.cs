@@ -328,6 +328,25 @@ namespace MqttPS.Core.Tests.BrokerProduction
             }
         }
 
+        /// <summary>Found by the fuzzer: a second CONNECT with an unsupported protocol level made the broker try to send
+        /// DISCONNECT 0x84, which DISCONNECT cannot carry (an internal error; the client got no reason).</summary>
+        [Fact]
+        public async Task A_second_CONNECT_with_an_unsupported_level_gets_DISCONNECT_0x82()
+        {
+            using (var broker = await StartAsync(new MqttBrokerOptions()))
+            {
+                var (client, ack) = await RawMqttClient.ConnectAsync(broker.Port, "twice");
+                using (client)
+                {
+                    Assert.Equal(ConnectReasonCode.Success, ack.ReasonCode);
+                    await client.SendRawAsync(new byte[] { 0x10, 0x0D, 0x00, 0x04, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 0x06, 0x02, 0x00, 0x3C, 0x00, 0x00, 0x01, (byte)'c' });
+                    var disconnect = await client.ReceiveAsync<DisconnectPacket>();
+                    Assert.Equal(DisconnectReasonCode.ProtocolError, disconnect.ReasonCode);
+                }
+                Assert.Equal(0, broker.InternalErrors);
+            }
+        }
+
         private static async Task<byte[]> ReadBytesAsync(System.Net.Sockets.Socket socket, int count)
         {
             var buffer = new byte[count];

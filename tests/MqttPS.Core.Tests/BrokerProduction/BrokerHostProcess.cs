@@ -57,20 +57,13 @@ namespace MqttPS.Core.Tests.BrokerProduction
         }
 
         /// <summary>The host's resident set size (VmRSS) in KiB.</summary>
-        public long RssKiB => ReadStatus("VmRSS:");
+        public long RssKiB => ProcessMemory.RssKiB(ProcessId);
 
         /// <summary>The host's peak resident set size (VmHWM) in KiB since it started or <see cref="ResetPeakRss"/>.</summary>
-        public long PeakRssKiB => ReadStatus("VmHWM:");
+        public long PeakRssKiB => ProcessMemory.PeakRssKiB(ProcessId);
 
-        /// <summary>Starts a new peak: the kernel resets VmHWM to the current RSS (clear_refs 5).</summary>
-        public void ResetPeakRss() => File.WriteAllText("/proc/" + ProcessId + "/clear_refs", "5");
-
-        private long ReadStatus(string field)
-        {
-            foreach (var line in File.ReadAllLines("/proc/" + ProcessId + "/status"))
-                if (line.StartsWith(field, StringComparison.Ordinal)) return long.Parse(line.Substring(field.Length).Trim().Split(' ')[0]);
-            return -1;
-        }
+        /// <summary>Starts a new peak (see <see cref="ProcessMemory.ResetPeak"/>).</summary>
+        public void ResetPeakRss() => ProcessMemory.ResetPeak(ProcessId);
 
         /// <summary>SIGKILL: no shutdown code runs, nothing is flushed by the broker.</summary>
         public async Task KillAsync()

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using MqttPS.Core.Broker;
 using MqttPS.Core.Protocol;
 using MqttPS.Core.Tests.Broker;
+using MqttPS.Core.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 using static MqttPS.Core.Tests.BrokerProduction.BrokerTestHelpers;
@@ -104,6 +105,28 @@ namespace MqttPS.Core.Tests.BrokerProduction
                 Assert.True(junkPeak - baseline < 16 * 1024, "junk CONNECT: peak RSS +" + (junkPeak - baseline) / 1024 + " MiB");
                 Assert.True(propsPeak - baseline2 < 16 * 1024, "user-property CONNECT: peak RSS +" + (propsPeak - baseline2) / 1024 + " MiB");
                 Assert.True(junkSent < 64L * 1024 * 1024, "the broker kept reading a CONNECT it must refuse (" + junkSent + " bytes taken)");
+            }
+            // The same two CONNECTs against mosquitto, side by side (reported, not asserted).
+            if (Mosquitto.IsInstalled)
+            {
+                using (var mosquitto = await Mosquitto.StartAsync())
+                {
+                    await Task.Delay(300);
+                    const uint declared = 268_435_455 - 5;
+                    var baseline = ProcessMemory.RssKiB(mosquitto.ProcessId);
+                    ProcessMemory.ResetPeak(mosquitto.ProcessId);
+                    var junkSent = await SendUntilClosedAsync(mosquitto.Port, FixedHeader(0x10, declared), declared, userProperties: false);
+                    await Task.Delay(1000);
+                    var junkPeak = ProcessMemory.PeakRssKiB(mosquitto.ProcessId);
+                    var junkAfter = ProcessMemory.RssKiB(mosquitto.ProcessId);
+                    var start = new List<byte>(FixedHeader(0x10, declared));
+                    start.AddRange(new byte[] { 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 5, 0x02, 0, 60, 0xF0, 0xFF, 0xFF, 0x7F });
+                    ProcessMemory.ResetPeak(mosquitto.ProcessId);
+                    var propsSent = await SendUntilClosedAsync(mosquitto.Port, start.ToArray(), declared, userProperties: true);
+                    await Task.Delay(1000);
+                    Report(string.Format("MEMORY mosquitto, the same: junk: {0:N0} bytes taken, RSS {1:N0} KiB -> peak {2:N0} KiB, after {3:N0} KiB; user properties: {4:N0} bytes taken, peak {5:N0} KiB, after {6:N0} KiB",
+                        junkSent, baseline, junkPeak, junkAfter, propsSent, ProcessMemory.PeakRssKiB(mosquitto.ProcessId), ProcessMemory.RssKiB(mosquitto.ProcessId)));
+                }
             }
         }
 
