@@ -52,7 +52,7 @@ Describe 'Start-MqttBroker -MaxPacketSize and -MaxConnectPacketSize' {
 
     It 'states the memory bounds in the help' {
         $help = Get-Help Start-MqttBroker -Full
-        ($help.parameters.parameter | Where-Object name -eq 'MaxPacketSize').description.Text | Should -Match 'three times this size'
+        ($help.parameters.parameter | Where-Object name -eq 'MaxPacketSize').description.Text | Should -Match 'four times this size'
         ($help.parameters.parameter | Where-Object name -eq 'MaxConnectPacketSize').description.Text | Should -Match '64 KiB'
         $description = ($help.description | Out-String)
         $description | Should -Match '100 QoS 2 messages unreleased'
