@@ -16,9 +16,11 @@ namespace MqttPS.BrokerHost
     {
         public static async Task<int> Main(string[] args)
         {
-            // A dedicated broker process: let socket completions run on the event threads instead of queueing them to
-            // the thread pool (one hop less per packet; the broker never blocks in a completion). Read by the socket
-            // engine when it starts, i.e. before the first socket exists. --pool-completions turns it off.
+            // A dedicated broker process: let .NET's socket completions run on its event threads instead of queueing
+            // them to the thread pool (one hop less per packet; the broker never blocks in a completion). Read by .NET's
+            // socket engine when it starts, i.e. before the first socket exists. --pool-completions turns it off. Only
+            // .NET's sockets read it (Windows, macOS, MQTTPS_SOCKET_ENGINE=dotnet): the Linux epoll engine runs its
+            // wake-ups inline anyway, in this host and inside PowerShell alike.
             if (Array.IndexOf(args, "--pool-completions") < 0 && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == null)
                 Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
             var options = new MqttBrokerOptions { Port = 1883, BindAddress = IPAddress.Loopback };

@@ -100,7 +100,7 @@ namespace MqttPS.Core.Broker
                 CertificateIdentity = _accepted.CertificateIdentity,
                 Packet = p,
             };
-            var verdict = await _broker.Authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+            var verdict = await AuthenticateAsync(context).ConfigureAwait(false);
             if (verdict != ConnectReasonCode.Success)
             {
                 RefuseConnect(verdict, "refused by the authenticator (" + verdict + ")");
@@ -166,6 +166,19 @@ namespace MqttPS.Core.Broker
             _firstBytes = null; // only needed to answer a rejected CONNECT
             // Logged in: from the next packet on, the broker's Maximum Packet Size applies instead of the CONNECT limit.
             _decoder.MaximumPacketSize = options.MaximumPacketSize;
+        }
+
+        /// <summary>
+        /// Asks the authenticator. A custom one (a database, a directory service) may well block before it returns its
+        /// task, and on the epoll loop's thread that would stall every connection of the loop: it is called on the
+        /// thread pool there. The built-in ones never block (the password file hashes on the thread pool itself).
+        /// </summary>
+        private Task<ConnectReasonCode> AuthenticateAsync(MqttConnectContext context)
+        {
+            var authenticator = _broker.Authenticator;
+            if (!Transport.Epoll.EpollEventLoop.IsLoopThread || authenticator is AllowAllAuthenticator || authenticator is Security.MqttPasswordFileAuthenticator)
+                return authenticator.AuthenticateAsync(context);
+            return Task.Run(() => authenticator.AuthenticateAsync(context));
         }
 
         private static string DescribeUser(string username) => username == null ? "an anonymous client" : "user '" + username + "'";

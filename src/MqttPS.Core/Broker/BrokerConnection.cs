@@ -968,7 +968,12 @@ namespace MqttPS.Core.Broker
                 }
                 // Everything before the close is on the wire: FIN after it, so the peer reads our last packet
                 // (a DISCONNECT or a CONNACK refusal) rather than a reset.
-                try { _accepted.Socket?.Shutdown(SocketShutdown.Send); } catch (Exception) { }
+                try
+                {
+                    if (_stream is Transport.Epoll.EpollSocketStream epoll) epoll.ShutdownSend();
+                    else _accepted.Socket?.Shutdown(SocketShutdown.Send);
+                }
+                catch (Exception) { }
             }
             catch (Exception e) when (e is IOException || e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
             {

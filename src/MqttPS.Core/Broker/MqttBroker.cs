@@ -70,7 +70,9 @@ namespace MqttPS.Core.Broker
         public MqttRetainedStore Retained { get; }
 
         /// <summary>Broker events (connections, subscriptions, messages, drops, retained changes). Handlers run on the
-        /// network threads: keep them short.</summary>
+        /// network threads, on Linux the socket loop's own thread that serves every client: keep them short and never
+        /// block in them (queue the event and handle it elsewhere). While no handler is attached, no events are built
+        /// (one per routed message otherwise).</summary>
         public event EventHandler<MqttBrokerEvent> EventRaised;
 
         internal IMqttBrokerAuthenticator Authenticator { get; }

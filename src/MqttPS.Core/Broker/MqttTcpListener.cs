@@ -7,13 +7,15 @@ using MqttPS.Core.Transport.Epoll;
 
 namespace MqttPS.Core.Broker
 {
-    /// <summary>Plain TCP listener: IPv4, IPv6 (dual-mode on IPv6Any), port 0 = any free port.</summary>
+    /// <summary>Plain TCP listener: IPv4, IPv6 (dual-mode on IPv6Any), port 0 = any free port. On the Linux epoll
+    /// engine the loop accepts connections itself (<see cref="EpollAcceptor"/>); elsewhere .NET's AcceptAsync does.</summary>
     public sealed class MqttTcpListener : IMqttBrokerListener
     {
         private readonly IPAddress _address;
         private readonly int _port;
         private Socket _socket;
         private Task _acceptLoop;
+        private EpollAcceptor _acceptor;
         private CancellationTokenSource _stop;
         private string _name;
 
@@ -56,8 +58,39 @@ namespace MqttPS.Core.Broker
             LocalEndPoint = (IPEndPoint)socket.LocalEndPoint;
             _name = "tcp " + LocalEndPoint;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _acceptLoop = AcceptLoopAsync(accepted, _stop.Token);
+            if (_useEpoll)
+            {
+                try
+                {
+                    _acceptor = new EpollAcceptor(socket, EpollEventLoop.Next(), (fd, remote) => OnAccepted(fd, remote, accepted));
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            }
+            else _acceptLoop = AcceptLoopAsync(accepted, _stop.Token);
             return Task.CompletedTask;
+        }
+
+        /// <summary>A connection accepted on the epoll loop's thread: its stream runs on a loop (round robin), and the
+        /// broker starts it right here, so a CONNECT already waiting is read without any thread hop.</summary>
+        private void OnAccepted(int fd, EndPoint remote, Func<MqttAcceptedConnection, Task> accepted)
+        {
+            EpollSocketStream stream = null;
+            try
+            {
+                stream = new EpollSocketStream(fd, EpollEventLoop.Next());
+                var connection = new MqttAcceptedConnection(stream, remote, Name);
+                if (EpollEventLoop.InlineCompletions) _ = accepted(connection);
+                else ThreadPool.QueueUserWorkItem(_ => accepted(connection));
+            }
+            catch (Exception)
+            {
+                // The stream closes the descriptor itself when it could not take it over.
+                stream?.Dispose();
+            }
         }
 
         private async Task AcceptLoopAsync(Func<MqttAcceptedConnection, Task> accepted, CancellationToken ct)
@@ -76,11 +109,8 @@ namespace MqttPS.Core.Broker
                 {
                     client.NoDelay = true;
                     var remote = client.RemoteEndPoint;
-                    // Both streams own the socket: closing the stream closes the socket (no OnClose delegate per
-                    // connection). The epoll stream writes to the socket first by itself, so it is not StreamIsSocket.
-                    var connection = _useEpoll
-                        ? new MqttAcceptedConnection(new EpollSocketStream(client, EpollEventLoop.Next()), remote, Name, null, client)
-                        : new MqttAcceptedConnection(new NetworkStream(client, ownsSocket: true), remote, Name, null, client) { StreamIsSocket = true };
+                    // The stream owns the socket: closing the stream closes the socket (no OnClose delegate per connection).
+                    var connection = new MqttAcceptedConnection(new NetworkStream(client, ownsSocket: true), remote, Name, null, client) { StreamIsSocket = true };
                     // Not awaited: each connection runs on its own; the accept loop only hands it over.
                     _ = accepted(connection);
                 }
@@ -94,6 +124,8 @@ namespace MqttPS.Core.Broker
         public async Task StopAsync()
         {
             _stop?.Cancel();
+            // Before the socket closes: its descriptor number could otherwise be reused under the acceptor.
+            _acceptor?.Stop();
             _socket?.Dispose();
             if (_acceptLoop != null)
             {
@@ -104,6 +136,7 @@ namespace MqttPS.Core.Broker
         public void Dispose()
         {
             _stop?.Cancel();
+            _acceptor?.Stop();
             _socket?.Dispose();
         }
     }

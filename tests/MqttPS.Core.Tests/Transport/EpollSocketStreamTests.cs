@@ -3,6 +3,7 @@ using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Threading;
 using System.Threading.Tasks;
 using MqttPS.Core.Transport.Epoll;
 using Xunit;
@@ -159,6 +160,59 @@ namespace MqttPS.Core.Tests.Transport
             });
             var io = Assert.IsType<IOException>(failure);
             Assert.Contains("ECONNRESET", io.Message);
+        }
+        /// <summary>The thread a pending read's continuation runs on (ExecuteSynchronously: where the wake-up completed it).</summary>
+        private static async Task<string> ThreadThatResumesAsync(Pair pair)
+        {
+            var buffer = new byte[16];
+            var read = pair.Server.ReadAsync(buffer, 0, buffer.Length);
+            Assert.False(read.IsCompleted, "nothing was sent yet");
+            var resumedOn = read.ContinueWith(_ => Thread.CurrentThread.Name ?? "(thread pool)", TaskContinuationOptions.ExecuteSynchronously);
+            await pair.Client.SendAsync(new byte[] { 1 }, SocketFlags.None);
+            return await Within(resumedOn, "the read's continuation");
+        }
+
+        [Fact]
+        public async Task A_wake_up_resumes_the_waiting_code_on_the_loop_thread_without_any_process_switch()
+        {
+            if (!OnLinux) return;
+            // Inline is the default, not a process-wide setting: this test process does not set
+            // DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS.
+            Assert.Null(Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"));
+            using var pair = await OpenAsync();
+            Assert.StartsWith("MqttPS epoll", await ThreadThatResumesAsync(pair));
+        }
+
+        [Fact]
+        public async Task A_stream_told_not_to_complete_inline_resumes_its_waiting_code_on_the_thread_pool()
+        {
+            if (!OnLinux) return;
+            using var pair = await OpenAsync();
+            pair.Server.CompletesInline = false;
+            var thread = await ThreadThatResumesAsync(pair);
+            Assert.DoesNotContain("MqttPS epoll", thread);
+        }
+
+        [Fact]
+        public async Task A_blocking_read_on_the_loop_thread_fails_instead_of_stalling_the_loop()
+        {
+            if (!OnLinux) return;
+            using var pair = await OpenAsync();
+            var buffer = new byte[16];
+            var first = pair.Server.ReadAsync(buffer, 0, buffer.Length);
+            // Runs on the loop's thread (inline), where a blocking read that has to wait could never be woken.
+            var blocking = first.ContinueWith(_ =>
+            {
+                try { return "read " + pair.Server.Read(buffer, 0, buffer.Length) + " bytes"; }
+                catch (InvalidOperationException e) { return e.Message; }
+            }, TaskContinuationOptions.ExecuteSynchronously);
+            await pair.Client.SendAsync(new byte[] { 1 }, SocketFlags.None);
+            var outcome = await Within(blocking, "the blocking read");
+            Assert.Contains("never complete", outcome);
+            // The loop still serves other sockets.
+            using var other = await OpenAsync();
+            await other.Client.SendAsync(new byte[] { 2 }, SocketFlags.None);
+            Assert.Equal(1, await Within(other.Server.ReadAsync(buffer, 0, buffer.Length), "a read on another socket"));
         }
     }
 }

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using MqttPS.Core.Transport;
+using MqttPS.Core.Transport.Epoll;
 
 namespace MqttPS.Core.Broker.Listeners
 {
@@ -75,7 +76,21 @@ namespace MqttPS.Core.Broker.Listeners
             // The socket work (bind, accept loop, stop) is the TCP listener's; this one only upgrades what it accepts.
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var token = _stop.Token;
-            return _tcp.StartAsync(raw => UpgradeAsync(raw, accepted, token), cancellationToken);
+            return _tcp.StartAsync(raw => StartUpgrade(raw, accepted, token), cancellationToken);
+        }
+
+        /// <summary>
+        /// Upgrades on the thread pool: the TCP listener may hand the connection over on its socket loop's thread, where
+        /// nothing may block, and a handshake can (certificate chains, the private-key operation, a client certificate
+        /// validated against the CA file). The raw socket's wake-ups go to the thread pool until the upgrade is done;
+        /// afterwards the connection runs inline on the loop like a plain TCP one (encryption and framing only compute).
+        /// </summary>
+        private Task StartUpgrade(MqttAcceptedConnection raw, Func<MqttAcceptedConnection, Task> accepted, CancellationToken ct)
+        {
+            var epoll = raw.Stream as EpollSocketStream;
+            if (epoll == null) return UpgradeAsync(raw, accepted, ct);
+            epoll.CompletesInline = false;
+            return Task.Run(() => UpgradeAsync(raw, accepted, ct));
         }
 
         private async Task UpgradeAsync(MqttAcceptedConnection raw, Func<MqttAcceptedConnection, Task> accepted, CancellationToken ct)
@@ -115,6 +130,7 @@ namespace MqttPS.Core.Broker.Listeners
                     ClientCertificate = secure?.ClientCertificate,
                     CertificateIdentity = secure?.ClientIdentity,
                 };
+                if (raw.Stream is EpollSocketStream epoll) epoll.CompletesInline = EpollEventLoop.InlineCompletions;
                 // Not awaited: the broker runs the connection from here on (as the TCP listener does).
                 _ = accepted(connection);
             }

@@ -8,18 +8,24 @@ using static MqttPS.Core.Transport.Epoll.LinuxSocketCalls;
 namespace MqttPS.Core.Transport.Epoll
 {
     /// <summary>
-    /// A Linux epoll loop on a thread of its own, for the broker's accepted TCP sockets. Why not .NET's own socket
-    /// engine: under load this loop stops blocking and polls on a short timer (<see cref="BusyPollPolicy"/>), which
-    /// spares the clients the cost of waking the broker for every packet; .NET's engine always blocks. It also keeps a
-    /// little less per idle connection (about 0.3 KB, measured with the whole broker). Each socket is registered once,
-    /// edge-triggered for input and output, and the loop only counts edges and wakes whoever waits
-    /// (<see cref="EpollSocketStream"/>); it never reads or writes itself.
+    /// A Linux epoll loop on a thread of its own, for the broker's TCP sockets: it accepts connections itself
+    /// (<see cref="EpollAcceptor"/>, no .NET Socket per connection) and wakes whoever waits on a connected socket
+    /// (<see cref="EpollSocketStream"/>). Why not .NET's own socket engine: under load this loop stops blocking and
+    /// polls on a short timer (<see cref="BusyPollPolicy"/>), which spares the clients the cost of waking the broker for
+    /// every packet; .NET's engine always blocks. And the code a wake-up resumes (the broker's handling of what
+    /// arrived) runs right here on the loop's thread, as in mosquitto's one loop, instead of being queued to the
+    /// thread pool: one thread hop less per packet, whatever the process's settings (.NET does this for its own
+    /// sockets only with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, a process-wide switch a module cannot set).
+    /// So nothing that runs on it may block: the broker moves what can (TLS and WebSocket handshakes, custom
+    /// authenticators) to the thread pool, and a blocking read or write on the loop's own thread fails instead of
+    /// hanging every socket. Each socket is registered once, edge-triggered for input and output.
     /// </summary>
     internal sealed class EpollEventLoop
     {
         private const int MaxEventsPerWait = 256;
 
-        /// <summary>"epoll" (the default where supported) or "dotnet" (.NET's NetworkStream) for the broker's TCP
+        /// <summary>"epoll" (the default where supported), "epoll-threadpool" (this engine, but every wake-up resumes
+        /// its code on the thread pool, as before it ran inline) or "dotnet" (.NET's NetworkStream) for the broker's TCP
         /// connections; for comparisons and as a way out should this engine misbehave somewhere.</summary>
         private const string EngineVariable = "MQTTPS_SOCKET_ENGINE";
 
@@ -27,7 +33,7 @@ namespace MqttPS.Core.Transport.Epoll
         private static int _nextLoop;
 
         private readonly int _epollFd;
-        private readonly ConcurrentDictionary<long, EpollSocketStream> _streams = new ConcurrentDictionary<long, EpollSocketStream>();
+        private readonly ConcurrentDictionary<long, IEpollEventHandler> _handlers = new ConcurrentDictionary<long, IEpollEventHandler>();
         private readonly IntPtr _registration; // one epoll_event for epoll_ctl, used under _registrationLock
         private readonly object _registrationLock = new object();
         private long _nextId;
@@ -40,12 +46,17 @@ namespace MqttPS.Core.Transport.Epoll
             thread.Start();
         }
 
-        /// <summary>Whether wake-ups run the waiting code on the loop's thread (as .NET does with
-        /// DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, which this honours) rather than on the thread pool. Inline is
-        /// faster, but a handler that blocks stalls every socket of the loop, so it is only for hosts that know all
-        /// the code they run (the broker host); inside PowerShell wake-ups go to the thread pool.</summary>
+        /// <summary>Whether wake-ups run the waiting code on the loop's thread (the default) rather than on the thread
+        /// pool (MQTTPS_SOCKET_ENGINE=epoll-threadpool, for comparisons). Measured inside PowerShell, where the thread
+        /// pool hop was the whole gap between Start-MqttBroker and the broker host: see README, Benchmarks.</summary>
         internal static readonly bool InlineCompletions =
-            Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
+            !string.Equals(Environment.GetEnvironmentVariable(EngineVariable), "epoll-threadpool", StringComparison.OrdinalIgnoreCase);
+
+        [ThreadStatic] private static bool _isLoopThread;
+
+        /// <summary>True on a loop's own thread: code here must never wait for a socket of the loop (nobody else would
+        /// deliver the wake-up).</summary>
+        internal static bool IsLoopThread => _isLoopThread;
 
         /// <summary>x86-64 packs struct epoll_event (12 bytes, data at offset 4); arm64 aligns it (16 bytes, data at 8).</summary>
         private static readonly bool PackedEvents = RuntimeInformation.ProcessArchitecture == Architecture.X64;
@@ -93,31 +104,50 @@ namespace MqttPS.Core.Transport.Epoll
             return loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)loops.Length)];
         }
 
-        /// <summary>Registers a non-blocking socket for edge-triggered input and output; returns its id.</summary>
-        internal long Register(EpollSocketStream stream, int fd)
+        /// <summary>Registers a non-blocking connected socket for edge-triggered input and output; returns its id.</summary>
+        internal long Register(IEpollEventHandler handler, int fd) => Register(handler, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+
+        /// <summary>Registers a descriptor for <paramref name="events"/>; returns its id.</summary>
+        internal long Register(IEpollEventHandler handler, int fd, uint events)
         {
             var id = Interlocked.Increment(ref _nextId);
-            _streams[id] = stream;
-            lock (_registrationLock)
+            _handlers[id] = handler;
+            if (!Control(EPOLL_CTL_ADD, fd, events, id, out var errno))
             {
-                Marshal.WriteInt32(_registration, 0, unchecked((int)(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)));
-                Marshal.WriteInt64(_registration, DataOffset, id);
-                if (epoll_ctl(_epollFd, EPOLL_CTL_ADD, fd, _registration) != 0)
-                {
-                    var errno = Marshal.GetLastWin32Error();
-                    _streams.TryRemove(id, out _);
-                    throw new InvalidOperationException("epoll_ctl(ADD) failed: " + ErrorName(errno));
-                }
+                _handlers.TryRemove(id, out _);
+                throw new InvalidOperationException("epoll_ctl(ADD) failed: " + ErrorName(errno));
             }
             return id;
+        }
+
+        /// <summary>Adds a registered descriptor back after <see cref="Suspend"/>; false if epoll refused.</summary>
+        internal bool Resume(long id, int fd, uint events) => Control(EPOLL_CTL_ADD, fd, events, id, out _);
+
+        /// <summary>Stops watching a descriptor for now, keeping its id (see <see cref="Resume"/>).</summary>
+        internal void Suspend(int fd) => Control(EPOLL_CTL_DEL, fd, 0, 0, out _);
+
+        private bool Control(int operation, int fd, uint events, long id, out int errno)
+        {
+            lock (_registrationLock)
+            {
+                Marshal.WriteInt32(_registration, 0, unchecked((int)events));
+                Marshal.WriteInt64(_registration, DataOffset, id);
+                if (epoll_ctl(_epollFd, operation, fd, _registration) == 0)
+                {
+                    errno = 0;
+                    return true;
+                }
+                errno = Marshal.GetLastWin32Error();
+                return false;
+            }
         }
 
         /// <summary>Must come before the socket is closed: a closed descriptor's number can be reused at once, and the
         /// removal would then hit the new socket.</summary>
         internal void Unregister(long id, int fd)
         {
-            _streams.TryRemove(id, out _);
-            lock (_registrationLock) epoll_ctl(_epollFd, EPOLL_CTL_DEL, fd, _registration);
+            _handlers.TryRemove(id, out _);
+            Control(EPOLL_CTL_DEL, fd, 0, 0, out _);
         }
 
         private void Run()
@@ -128,6 +158,7 @@ namespace MqttPS.Core.Transport.Epoll
             Marshal.WriteInt64(pollInterval, 8, BusyPollPolicy.PollIntervalNanoseconds);
             // Linux lets a sleeping thread's timer fire up to 50 µs late by default, half a poll interval.
             prctl(PR_SET_TIMERSLACK, (IntPtr)1000, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero);
+            _isLoopThread = true;
             var policy = new BusyPollPolicy(Stopwatch.Frequency);
             while (true)
             {
@@ -160,15 +191,16 @@ namespace MqttPS.Core.Transport.Epoll
                     var flags = unchecked((uint)Marshal.ReadInt32(at, 0));
                     var id = Marshal.ReadInt64(at, DataOffset);
                     // A socket unregistered after this wait began is simply gone from the table.
-                    if (!_streams.TryGetValue(id, out var stream)) continue;
+                    if (!_handlers.TryGetValue(id, out var handler)) continue;
                     try
                     {
-                        stream.OnEvents(flags);
+                        handler.OnEvents(flags);
                     }
                     catch (Exception)
                     {
-                        // Wake-ups only complete tasks; whatever fails there belongs to that socket's reader or
-                        // writer, and must never end the loop that serves every other socket.
+                        // Whatever fails while a wake-up runs belongs to that socket's reader or writer (the broker
+                        // catches its own errors per connection), and must never end the loop that serves every
+                        // other socket.
                     }
                 }
             }

@@ -13,15 +13,16 @@ namespace MqttPS.Core.Transport.Epoll
     /// <see cref="EpollEventLoop"/>. Reads and writes try the socket first and wait only when it has nothing (or no
     /// room); a zero-byte read waits for input without holding a buffer, as with .NET's NetworkStream. One reader and
     /// one writer at a time, like any socket stream. Disposing it ends a pending read or write with
-    /// <see cref="ObjectDisposedException"/>, and closes the socket once no call is using its descriptor.
+    /// <see cref="ObjectDisposedException"/>, and closes the socket once no call is using its descriptor. The socket is
+    /// a bare descriptor (as <see cref="EpollAcceptor"/> accepts them: no .NET Socket per connection) or a .NET Socket.
     /// </summary>
-    internal sealed class EpollSocketStream : Stream
+    internal sealed class EpollSocketStream : Stream, IEpollEventHandler
     {
         private static readonly Task<int> ZeroTask = Task.FromResult(0);
         /// <summary>Where a zero-byte read's one-byte peek lands; shared, since nobody reads it.</summary>
         private static readonly byte[] PeekBuffer = new byte[1];
 
-        private readonly Socket _socket;
+        private readonly Socket _socket; // null for a bare descriptor, which Dispose closes itself
         private readonly int _fd;
         private readonly EpollEventLoop _loop;
         private readonly long _id;
@@ -46,7 +47,37 @@ namespace MqttPS.Core.Transport.Epoll
             _loop = loop ?? throw new ArgumentNullException(nameof(loop));
             socket.Blocking = false;
             _fd = (int)socket.Handle;
+            CompletesInline = EpollEventLoop.InlineCompletions;
             _id = loop.Register(this, _fd);
+        }
+
+        /// <summary>Takes over a connected, non-blocking descriptor (closed when the stream is disposed, or here if
+        /// registering it fails).</summary>
+        internal EpollSocketStream(int fd, EpollEventLoop loop)
+        {
+            _loop = loop ?? throw new ArgumentNullException(nameof(loop));
+            _fd = fd;
+            CompletesInline = EpollEventLoop.InlineCompletions;
+            try { _id = loop.Register(this, fd); }
+            catch
+            {
+                close(fd);
+                throw;
+            }
+        }
+
+        /// <summary>Whether the code waiting on this socket resumes on the loop's thread (default: see
+        /// <see cref="EpollEventLoop.InlineCompletions"/>) or on the thread pool. Set to false while code that may
+        /// block runs on the stream (a TLS handshake validating certificates), back to true afterwards; applies from
+        /// the next wait on.</summary>
+        internal bool CompletesInline { get; set; }
+
+        /// <summary>Sends FIN after everything written so far (the peer reads our last packet, then end of stream).</summary>
+        internal void ShutdownSend()
+        {
+            AddReference();
+            try { shutdown(_fd, SHUT_WR); }
+            finally { ReleaseReference(); }
         }
 
         public override bool CanRead => true;
@@ -60,7 +91,7 @@ namespace MqttPS.Core.Transport.Epoll
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         /// <summary>Called on the loop's thread with the epoll flags for this socket.</summary>
-        internal void OnEvents(uint flags)
+        public void OnEvents(uint flags)
         {
             // Hang-up and error wake the reader too: its next recv returns 0 or the error.
             if ((flags & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0)
@@ -129,7 +160,16 @@ namespace MqttPS.Core.Transport.Epoll
         }
 
         public override int Read(byte[] buffer, int offset, int count) =>
-            ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+            WaitOffLoop(ReadAsync(buffer, offset, count, CancellationToken.None)).GetAwaiter().GetResult();
+
+        /// <summary>A blocking call that has to wait, on the loop's own thread, would wait forever (the loop is what
+        /// wakes it) and stall every other socket meanwhile: it fails instead, naming the bug.</summary>
+        private static T WaitOffLoop<T>(T task) where T : Task
+        {
+            if (!task.IsCompleted && EpollEventLoop.IsLoopThread)
+                throw new InvalidOperationException("A blocking read or write on the epoll loop's own thread would never complete; use ReadAsync/WriteAsync there.");
+            return task;
+        }
 
         // ---------------------------------------------------------------- writing
 
@@ -202,7 +242,7 @@ namespace MqttPS.Core.Transport.Epoll
         }
 
         public override void Write(byte[] buffer, int offset, int count) =>
-            WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+            WaitOffLoop(WriteAsync(buffer, offset, count, CancellationToken.None)).GetAwaiter().GetResult();
 
         // ---------------------------------------------------------------- waiting
 
@@ -210,7 +250,7 @@ namespace MqttPS.Core.Transport.Epoll
         /// faults when the stream is disposed.</summary>
         private Task<int> WaitAsync(ref TaskCompletionSource<int> slot, ref int edges, int seen)
         {
-            var waiter = new TaskCompletionSource<int>(EpollEventLoop.InlineCompletions
+            var waiter = new TaskCompletionSource<int>(CompletesInline
                 ? TaskCreationOptions.None
                 : TaskCreationOptions.RunContinuationsAsynchronously);
             if (Interlocked.CompareExchange(ref slot, waiter, null) != null)
@@ -261,7 +301,9 @@ namespace MqttPS.Core.Transport.Epoll
 
         private void ReleaseReference()
         {
-            if (Interlocked.Decrement(ref _references) == 0) _socket.Dispose();
+            if (Interlocked.Decrement(ref _references) != 0) return;
+            if (_socket != null) _socket.Dispose();
+            else close(_fd);
         }
 
         private static void CheckArguments(byte[] buffer, int offset, int count)

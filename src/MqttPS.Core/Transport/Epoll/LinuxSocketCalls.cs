@@ -11,6 +11,18 @@ namespace MqttPS.Core.Transport.Epoll
     {
         internal const int EINTR = 4;
         internal const int EAGAIN = 11; // also EWOULDBLOCK; the same number on x86-64 and arm64
+        internal const int ENOMEM = 12;
+        internal const int EMFILE = 24;
+        internal const int ENFILE = 23;
+        internal const int ENOBUFS = 105;
+
+        internal const int AF_INET = 2;
+        internal const int AF_INET6 = 10;
+        internal const int SOCK_NONBLOCK = 0x800;
+        internal const int SOCK_CLOEXEC = 0x80000;
+        internal const int IPPROTO_TCP = 6;
+        internal const int TCP_NODELAY = 1;
+        internal const int SHUT_WR = 1;
 
         internal const uint EPOLLIN = 0x001;
         internal const uint EPOLLOUT = 0x004;
@@ -46,6 +58,20 @@ namespace MqttPS.Core.Transport.Epoll
         [DllImport("libc", SetLastError = true)]
         internal static extern IntPtr send(int fd, ref byte buffer, IntPtr length, int flags);
 
+        /// <summary><paramref name="address"/> receives a struct sockaddr_in or sockaddr_in6 (up to <paramref name="length"/>
+        /// bytes, updated to the real length).</summary>
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int accept4(int fd, IntPtr address, ref int length, int flags);
+
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int setsockopt(int fd, int level, int name, ref int value, int length);
+
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int shutdown(int fd, int how);
+
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int close(int fd);
+
         [DllImport("libc", SetLastError = true)]
         internal static extern int nanosleep(IntPtr request, IntPtr remaining);
 
@@ -57,6 +83,10 @@ namespace MqttPS.Core.Transport.Epoll
             switch (errno)
             {
                 case 9: return "EBADF";
+                case 12: return "ENOMEM";
+                case 23: return "ENFILE";
+                case 24: return "EMFILE";
+                case 105: return "ENOBUFS";
                 case 32: return "EPIPE";
                 case 104: return "ECONNRESET";
                 case 110: return "ETIMEDOUT";
