@@ -27,7 +27,8 @@ namespace MqttPS.Core.Shell
             Broker = broker;
             Settings = settings;
             _listenerKinds = broker.Options.ResolveListeners();
-            broker.EventRaised += OnEvent;
+            // Not subscribed to the broker's events until somebody listens (Listen): the broker builds an event per
+            // routed message only while a handler is attached, and that cost every message of a broker nobody watched.
         }
 
         public string Name { get; }
@@ -162,11 +163,22 @@ namespace MqttPS.Core.Shell
             return Broker.GetClients().Where(c => WildcardName.IsMatch(clientIdPattern, c.ClientId)).OrderBy(c => c.ClientId, StringComparer.Ordinal).ToList();
         }
 
-        /// <summary>Adds a listener for broker events (called on network threads); dispose the result to remove it.</summary>
+        /// <summary>Adds a listener for broker events (called on the broker's network threads, where it must not block);
+        /// dispose the result to remove it.</summary>
         public IDisposable Listen(Action<MqttBrokerEvent> listener)
         {
-            lock (_listeners) _listeners.Add(listener);
-            return new Unlisten(() => { lock (_listeners) _listeners.Remove(listener); });
+            lock (_listeners)
+            {
+                _listeners.Add(listener);
+                if (_listeners.Count == 1) Broker.EventRaised += OnEvent;
+            }
+            return new Unlisten(() =>
+            {
+                lock (_listeners)
+                {
+                    if (_listeners.Remove(listener) && _listeners.Count == 0) Broker.EventRaised -= OnEvent;
+                }
+            });
         }
 
         private void OnEvent(object sender, MqttBrokerEvent e)
