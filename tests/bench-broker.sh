@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: the embedded MqttPS broker (tests/MqttPS.BrokerHost), Eclipse Mosquitto and the MQTTnet 5.2
+# Side-by-side benchmark: the embedded MqttPS broker as its own program (tests/MqttPS.BrokerHost, "ours") and as users
+# run it, Start-MqttBroker inside PowerShell (the pinned pwsh 7.6, tests/bench/Start-PwshBenchBroker.ps1, "pwsh"),
+# Eclipse Mosquitto and the MQTTnet 5.2
 # server (tests/MqttPS.MqttnetHost) with its defaults and with persistent sessions on, all started here on free
 # loopback ports, running the shared load generator matrix (<shared>/bench/run-bench.sh) against each in turn (the
 # order rotates per section), then RSS with 1,000 idle connections and with 100,000 retained messages. Prints every
@@ -7,18 +9,21 @@
 #
 #   tests/bench-broker.sh                 # whole matrix
 #   BENCH_SECTIONS="fanin latency" BENCH_REPEATS=1 BENCH_SCALE=0.25 tests/bench-broker.sh   # quick look
-#   BENCH_BROKERS="ours mosquitto" tests/bench-broker.sh                                     # a subset
+#   BENCH_BROKERS="ours pwsh mosquitto" tests/bench-broker.sh                                # a subset
 #
 # Environment: MQTTPS_SHARED (default: ../shared beside the repository root, else the first ancestor directory
 # holding shared/bench), BENCH_SECTIONS, BENCH_REPEATS, BENCH_SCALE, BENCH_PROTO (passed to run-bench.sh),
-# BENCH_BROKERS (any of: ours mosquitto mqttnet mqttnet_persist; default all four, mosquitto always included as the
-# reference), BENCH_EXTRA ("idle retained" by default; empty to skip), BENCH_OUT (directory for raw output; default a
-# temp dir), MQTTPS_SOCKET_ENGINE (dotnet: our broker on .NET's sockets instead of its Linux epoll engine).
+# BENCH_BROKERS (any of: ours pwsh mosquitto mqttnet mqttnet_persist; default all five, mosquitto always included as
+# the reference), BENCH_EXTRA ("idle retained" by default, "idle10k" for 10,000 idle connections; empty to skip),
+# BENCH_OUT (directory for raw output; default a temp dir), MQTTPS_SOCKET_ENGINE (dotnet: our broker on .NET's sockets
+# instead of its Linux epoll engine; applies to ours and pwsh alike).
 # The cli section's mosquitto_pub/mosquitto_sub get explicit client ids (MQTTnet refuses the empty id they send over
 # MQTT 3.1.1, which the specification allows it to), the same for every broker.
 # Needs: dotnet, mosquitto, mosquitto-clients, python3, cc/make + libmosquitto-dev if mqttload is not built yet.
 set -u
-ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
+# The brokers inherit this limit: 10,000 idle connections need more than the usual 1,024 descriptors (the bench
+# raises it for the processes it starts; the product never changes it).
+ulimit -n 16384 2>/dev/null || ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
 
 die() { echo "bench-broker: $*" >&2; exit 2; }
 
@@ -51,20 +56,31 @@ if [ -z "${MQTTLOAD:-}" ]; then
 fi
 export MQTTLOAD
 
-BROKERS="${BENCH_BROKERS:-ours mosquitto mqttnet mqttnet_persist}"
+BROKERS="${BENCH_BROKERS:-ours pwsh mosquitto mqttnet mqttnet_persist}"
 case " $BROKERS " in *" mosquitto "*) ;; *) BROKERS="$BROKERS mosquitto";; esac
 for who in $BROKERS; do
-  case "$who" in ours|mosquitto|mqttnet|mqttnet_persist) ;; *) die "unknown broker '$who' in BENCH_BROKERS";; esac
+  case "$who" in ours|pwsh|mosquitto|mqttnet|mqttnet_persist) ;; *) die "unknown broker '$who' in BENCH_BROKERS";; esac
 done
 
-echo "# building tests/MqttPS.BrokerHost and tests/MqttPS.MqttnetHost (Release)" >&2
+echo "# building tests/MqttPS.BrokerHost, tests/MqttPS.MqttnetHost and the module (Release)" >&2
 HOST_DLL="$ROOT/tests/MqttPS.BrokerHost/bin/Release/net10.0/MqttPS.BrokerHost.dll"
 MQTTNET_DLL="$ROOT/tests/MqttPS.MqttnetHost/bin/Release/net10.0/MqttPS.MqttnetHost.dll"
-for project in MqttPS.BrokerHost MqttPS.MqttnetHost; do
-  dotnet build -c Release "$ROOT/tests/$project/$project.csproj" -v q -nologo >"$OUT/build.$project.log" 2>&1 || { tail -20 "$OUT/build.$project.log" >&2; die "build of $project failed"; }
+for project in tests/MqttPS.BrokerHost/MqttPS.BrokerHost tests/MqttPS.MqttnetHost/MqttPS.MqttnetHost src/MqttPS/MqttPS; do
+  log="$OUT/build.$(basename "$project").log"
+  dotnet build -c Release "$ROOT/$project.csproj" -v q -nologo >"$log" 2>&1 || { tail -20 "$log" >&2; die "build of $project failed"; }
 done
 [ -f "$HOST_DLL" ] || die "missing $HOST_DLL"
 [ -f "$MQTTNET_DLL" ] || die "missing $MQTTNET_DLL"
+# The pinned PowerShell (.config/dotnet-tools.json), run with `dotnet exec` so that the process measured is pwsh itself
+# (the dotnet-tool launcher would run it as a child).
+PWSH_VERSION="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tools"]["powershell"]["version"])' "$ROOT/.config/dotnet-tools.json")"
+PWSH_DLL="${NUGET_PACKAGES:-$HOME/.nuget/packages}/powershell/$PWSH_VERSION/tools/net10.0/any/unix/pwsh.dll"
+case " $BROKERS " in
+  *" pwsh "*)
+    [ -f "$PWSH_DLL" ] || (cd "$ROOT" && dotnet tool restore >/dev/null) || die "cannot restore the pinned PowerShell"
+    [ -f "$PWSH_DLL" ] || die "missing $PWSH_DLL (dotnet tool restore)"
+    [ -f "$ROOT/out/MqttPS/MqttPS.psd1" ] || die "missing out/MqttPS (dotnet build src/MqttPS -c Release)" ;;
+esac
 
 # mosquitto_pub/mosquitto_sub with explicit client ids, first on PATH for run-bench.sh's cli section.
 mkdir -p "$OUT/bin"
@@ -87,20 +103,21 @@ trap 'exit 130' INT TERM
 # A helper that exits early must not kill this script through SIGPIPE.
 trap '' PIPE
 
-# start_dotnet WHO ARGS...: a .NET broker host that prints its port as the first line of standard output.
+# start_dotnet WHO PORT_OPTION ARGS...: a .NET broker host that prints its port as the first line of standard output.
 start_dotnet() {
-  local who=$1; shift
+  local who=$1 port_option=$2; shift 2
   PORT[$who]="$(free_port)"
-  dotnet "$@" --port "${PORT[$who]}" >"$OUT/$who.stdout" 2>"$OUT/$who.stderr" &
+  dotnet "$@" "$port_option" "${PORT[$who]}" >"$OUT/$who.stdout" 2>"$OUT/$who.stderr" &
   PID[$who]=$!
-  for _ in $(seq 1 150); do [ -s "$OUT/$who.stdout" ] && break; sleep 0.1; done
+  for _ in $(seq 1 300); do [ -s "$OUT/$who.stdout" ] && break; sleep 0.1; done
   [ -s "$OUT/$who.stdout" ] || die "$who did not start: $(cat "$OUT/$who.stderr")"
 }
 start_broker() {
   case "$1" in
-    ours) start_dotnet ours "$HOST_DLL" ;;
-    mqttnet) start_dotnet mqttnet "$MQTTNET_DLL" ;;
-    mqttnet_persist) start_dotnet mqttnet_persist "$MQTTNET_DLL" --persistent-sessions ;;
+    ours) start_dotnet ours --port "$HOST_DLL" ;;
+    pwsh) start_dotnet pwsh -Port exec "$PWSH_DLL" -NoProfile -NonInteractive -File "$ROOT/tests/bench/Start-PwshBenchBroker.ps1" ;;
+    mqttnet) start_dotnet mqttnet --port "$MQTTNET_DLL" ;;
+    mqttnet_persist) start_dotnet mqttnet_persist --port "$MQTTNET_DLL" --persistent-sessions ;;
     mosquitto)
       PORT[mosquitto]="$(free_port)"
       printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "${PORT[mosquitto]}" > "$OUT/mosquitto.conf"
@@ -116,7 +133,7 @@ restart_all() {
 }
 
 for who in $BROKERS; do start_broker "$who"; done
-echo "# $(for who in $BROKERS; do printf '%s: pid %s port %s; ' "$who" "${PID[$who]}" "${PORT[$who]}"; done)mosquitto $("$MOSQUITTO" -h 2>&1 | head -1 | awk '{print $3}'), MQTTnet 5.2.0.1603; $(nproc) cpus; $(date -u +%FT%TZ)"
+echo "# $(for who in $BROKERS; do printf '%s: pid %s port %s; ' "$who" "${PID[$who]}" "${PORT[$who]}"; done)mosquitto $("$MOSQUITTO" -h 2>&1 | head -1 | awk '{print $3}'), MQTTnet 5.2.0.1603, pwsh $PWSH_VERSION; $(nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
 echo "# raw output in $OUT"
 
 SECTIONS="${BENCH_SECTIONS-fanin fanin_open fanout latency cli}"
@@ -152,8 +169,9 @@ def vbi(n):
         out += bytes([b | (0x80 if n else 0)])
         if not n: return out
 if mode == "idle":
+    started = time.monotonic()
     socks = [connect("%s-%d" % (prefix, i)) for i in range(count)]
-    print("ready", flush=True)
+    print("ready connect_secs=%.3f" % (time.monotonic() - started), flush=True)
     sys.stdin.readline()          # hold them until told to stop
 elif mode == "retained":
     s = connect("retainer")
@@ -174,15 +192,15 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 hold_start() {
   local fd=$1 who=$2 mode=$3 port=$4 count=$5 prefix=$6 fifo="$OUT/hold.$2.$6" log="$OUT/memload.$2.$3.$6"
   rm -f "$fifo"; mkfifo "$fifo"
-  ( ulimit -n 4096; "$PY" "$OUT/memload.py" "$mode" "$port" "$count" "$prefix" < "$fifo" > "$log" 2>&1 ) &
+  ( ulimit -n 16384 2>/dev/null || ulimit -n 4096; "$PY" "$OUT/memload.py" "$mode" "$port" "$count" "$prefix" < "$fifo" > "$log" 2>&1 ) &
   local helper=$!
   HOLD_PIDS="$HOLD_PIDS $helper"
   eval "exec $fd>\"\$fifo\""
-  for _ in $(seq 1 600); do grep -q ready "$log" 2>/dev/null && break; kill -0 $helper 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 1200); do grep -q ready "$log" 2>/dev/null && break; kill -0 $helper 2>/dev/null || break; sleep 0.1; done
   grep -q ready "$log" || echo "# $mode: helper failed against $who: $(tail -2 "$log")" >&2
 }
-memory_row() { # memory_row LABEL MODE COUNT
-  local label=$1 mode=$2 count=$3 who port pid before after next extra
+memory_row() { # memory_row LABEL MODE COUNT [once]: with "once", idle connections are not followed by a second batch
+  local label=$1 mode=$2 count=$3 once=${4:-} who port pid before after next extra connect_secs
   for who in $BROKERS; do
     port=${PORT[$who]}; pid=${PID[$who]}
     HOLD_PIDS=""
@@ -190,13 +208,15 @@ memory_row() { # memory_row LABEL MODE COUNT
     hold_start 4 "$who" "$mode" "$port" "$count" first
     sleep 2; after="$(rss_kb "$pid")"
     extra=""
-    if [ "$mode" = idle ]; then
+    connect_secs="$(sed -n 's/^ready connect_secs=//p' "$OUT/memload.$who.$mode.first")"
+    [ -n "$connect_secs" ] && extra=" connect_secs=$connect_secs"
+    if [ "$mode" = idle ] && [ -z "$once" ]; then
       # A second thousand on top: what each further connection costs once the connection path has run (the first
       # thousand also pays one-time costs, such as .NET compiling that path, which are not per connection).
       hold_start 5 "$who" "$mode" "$port" "$count" next
       sleep 2; next="$(rss_kb "$pid")"
       { echo >&5; } 2>/dev/null; exec 5>&-
-      extra=" rss_next_kb=$next next_per_item_bytes=$(( (next - after) * 1024 / count ))"
+      extra="$extra rss_next_kb=$next next_per_item_bytes=$(( (next - after) * 1024 / count ))"
     fi
     # (the retained helper has already exited: nobody reads the release line)
     { echo >&4; } 2>/dev/null; exec 4>&-; wait $HOLD_PIDS 2>/dev/null
@@ -207,6 +227,7 @@ for extra in $BENCH_EXTRA; do
   restart_all   # fresh processes: the matrix above must not inflate the memory figures
   case "$extra" in
     idle) memory_row idle_1000 idle 1000 ;;
+    idle10k) memory_row idle_10000 idle 10000 once ;;
     retained) memory_row retained_100000 retained 100000 ;;
   esac
 done
@@ -214,7 +235,7 @@ done
 # ---------------------------------------------------------------- table
 "$PY" - "$OUT/summary.txt" $BROKERS <<'PY'
 import re, sys
-brokers = [b for b in ["ours", "mqttnet", "mqttnet_persist", "mosquitto"] if b in sys.argv[2:]]
+brokers = [b for b in ["ours", "pwsh", "mqttnet", "mqttnet_persist", "mosquitto"] if b in sys.argv[2:]]
 rows = {}
 order = []
 for line in open(sys.argv[1]):
@@ -233,10 +254,12 @@ def fmt(v):
 def ratio(a, b):
     return "%.2f" % (a / b) if a is not None and b not in (None, 0) else "-"
 others = [b for b in brokers if b != "mosquitto"]
-names = {"ours": "ours", "mosquitto": "mosquitto", "mqttnet": "mqttnet", "mqttnet_persist": "mqttnet+ps"}
-short = {"ours": "ours", "mqttnet": "mnet", "mqttnet_persist": "mnet+ps"}
+names = {"ours": "ours", "pwsh": "pwsh", "mosquitto": "mosquitto", "mqttnet": "mqttnet", "mqttnet_persist": "mqttnet+ps"}
+short = {"ours": "ours", "pwsh": "pwsh", "mqttnet": "mnet", "mqttnet_persist": "mnet+ps"}
+# The broker as users run it next to the same engine in its own host: pwsh/ours.
+host_pair = "pwsh" in brokers and "ours" in brokers
 print("%-44s %-22s" % ("configuration", "figure") + "".join("%12s" % names[b] for b in brokers)
-      + "".join("%13s" % (short[b] + "/mosq") for b in others))
+      + "".join("%13s" % (short[b] + "/mosq") for b in others) + ("%13s" % "pwsh/ours" if host_pair else ""))
 for key in order:
     r = rows[key]
     d = {b: r.get(b, {}) for b in brokers}
@@ -245,7 +268,7 @@ for key in order:
     elif key.startswith("cli"):
         figs = ["pub_secs_median", "e2e_secs_median", "broker_rss_max_kb", "broker_cpu_pct"]
     elif key.startswith("memory"):
-        figs = ["rss_before_kb", "rss_after_kb", "delta_kb", "per_item_bytes"] + (["next_per_item_bytes"] if any("next_per_item_bytes" in x for x in d.values()) else [])
+        figs = ["rss_before_kb", "rss_after_kb", "delta_kb", "per_item_bytes"] + [f for f in ("next_per_item_bytes", "connect_secs") if any(f in x for x in d.values())]
     else:
         figs = ["msgs_per_s_median", "lost_median", "broker_rss_max_kb", "broker_cpu_pct", "cpu_s_per_M"]
         for x in d.values():
@@ -254,7 +277,8 @@ for key in order:
     for f in figs:
         v = {b: (d[b].get(f) if isinstance(d[b].get(f), float) or d[b].get(f) is None else num(d[b].get(f))) for b in brokers}
         print("%-44s %-22s" % (key, f) + "".join("%12s" % fmt(v[b]) for b in brokers)
-              + "".join("%13s" % ratio(v[b], v.get("mosquitto")) for b in others))
+              + "".join("%13s" % ratio(v[b], v.get("mosquitto")) for b in others)
+              + ("%13s" % ratio(v["pwsh"], v["ours"]) if host_pair else ""))
     comp = [x.get("complete", "-") for x in d.values()]
     if any(c != "-" for c in comp): print("%-44s %-22s" % (key, "complete") + "".join("%12s" % c for c in comp))
 PY
