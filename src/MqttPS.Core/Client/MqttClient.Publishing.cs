@@ -145,7 +145,7 @@ namespace MqttPS.Core.Client
             {
                 bool willResend;
                 lock (_stateLock) willResend = _reconnectPending;
-                if (!willResend) AbandonOutgoing(pending, new MqttConnectionLostException("The connection to " + Address + " closed before the publish was sent."));
+                if (!willResend) AbandonOutgoing(pending, new MqttConnectionLostException("The connection to " + Address + " closed before the publish was sent.").ForPublish(false));
             }
             if (waiting && cancellationToken.CanBeCanceled)
             {
@@ -411,8 +411,14 @@ namespace MqttPS.Core.Client
                 offline = new List<OfflinePublish>(_offline);
                 _offline.Clear();
             }
-            foreach (var pending in inFlight) pending.Completion.TrySetException(failure);
-            foreach (var queued in offline) queued.Completion.TrySetException(failure);
+            var lost = failure as MqttConnectionLostException;
+            foreach (var pending in inFlight)
+            {
+                bool sent;
+                lock (pending) sent = pending.SentOnce;
+                pending.Completion.TrySetException(lost != null ? lost.ForPublish(sent) : failure);
+            }
+            foreach (var queued in offline) queued.Completion.TrySetException(lost != null ? lost.ForPublish(false) : failure);
             _receiveQueue.Complete();
         }
     }

@@ -168,11 +168,7 @@ namespace MqttPS.Core.Client
                 var args = new MqttMessageReceivedEventArgs(message);
                 try { handler(this, args); }
                 catch (Exception e) { Log("MessageReceived handler failed: " + e.Message); }
-                if (args.Handled)
-                {
-                    SendAck(connection, publish);
-                    return Task.CompletedTask;
-                }
+                if (args.Handled) return AcknowledgeWhenAccepted(connection, publish, args.Acceptance);
             }
             switch (_options.ReceiveOverflowPolicy)
             {
@@ -206,25 +202,78 @@ namespace MqttPS.Core.Client
             }
             finally
             {
-                connection.ReceiveBlocked = false;
-                // Whatever PINGREQ is outstanding had no chance to be read: give it a fresh period.
-                if (Interlocked.Read(ref connection.PingSentTimestamp) != 0) Interlocked.Exchange(ref connection.PingSentTimestamp, Stopwatch.GetTimestamp());
-                connection.LastReceiveTimestamp = Stopwatch.GetTimestamp();
+                ResumeReceiving(connection);
             }
             SendAck(connection, publish);
         }
 
+        /// <summary>Most acknowledgements held back for a slow consumer before the client also stops reading: twice our
+        /// Receive Maximum (or of 65,535 when we announce none). A broker that keeps within the Receive Maximum (the
+        /// embedded one does) never gets there, and the client goes on reading acknowledgements of its own publishes;
+        /// mosquitto 2.0.11 sends on past the window once earlier messages were acknowledged, and this bounds what
+        /// the client holds for it.</summary>
+        private int MaxHeldAcknowledgements => 2 * (_options.ReceiveMaximum != 0 ? _options.ReceiveMaximum : ushort.MaxValue);
+
+        /// <summary>A MessageReceived handler took the message, to be accepted when <paramref name="accepted"/> completes
+        /// (see <see cref="MqttMessageReceivedEventArgs.Defer"/>). The returned task is what the receive loop waits for
+        /// before it reads on.</summary>
+        private Task AcknowledgeWhenAccepted(MqttClientConnection connection, PublishPacket publish, Task accepted)
+        {
+            if (publish.QoS == MqttQualityOfService.AtMostOnce)
+                return accepted == null || accepted.IsCompleted ? Task.CompletedTask : PauseReceivingAsync(connection, accepted, "the consumer is full");
+            connection.Acknowledgements.Enqueue(publish, accepted);
+            if (accepted != null && !accepted.IsCompleted && Trace != null) Log("consumer full: acknowledgement of id=" + publish.PacketId + " held back");
+            var room = connection.Acknowledgements.WhenFewerThan(MaxHeldAcknowledgements + 1);
+            return room.IsCompleted ? Task.CompletedTask : PauseReceivingAsync(connection, room, "more than " + MaxHeldAcknowledgements + " acknowledgements are held back");
+        }
+
+        /// <summary>Stops reading the socket until <paramref name="until"/> completes or the connection closes; TCP flow
+        /// control then slows the broker down. Keep alive does not count the pause as a dead link.</summary>
+        private async Task PauseReceivingAsync(MqttClientConnection connection, Task until, string why)
+        {
+            connection.ReceiveBlocked = true;
+            if (Trace != null) Log(why + ": not reading from the broker until the consumer catches up");
+            try
+            {
+                var closed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (connection.Cancellation.Token.Register(() => closed.TrySetResult(true)))
+                {
+                    await Task.WhenAny(until, closed.Task).ConfigureAwait(false);
+                }
+                connection.Cancellation.Token.ThrowIfCancellationRequested();
+            }
+            finally
+            {
+                ResumeReceiving(connection);
+            }
+        }
+
+        private static void ResumeReceiving(MqttClientConnection connection)
+        {
+            connection.ReceiveBlocked = false;
+            // Whatever PINGREQ is outstanding had no chance to be read: give it a fresh period.
+            if (Interlocked.Read(ref connection.PingSentTimestamp) != 0) Interlocked.Exchange(ref connection.PingSentTimestamp, Stopwatch.GetTimestamp());
+            connection.LastReceiveTimestamp = Stopwatch.GetTimestamp();
+        }
+
+        /// <summary>Acknowledges a received QoS 1/2 message, after any whose acknowledgement is still held back.</summary>
         private void SendAck(MqttClientConnection connection, PublishPacket publish)
+        {
+            if (publish.QoS != MqttQualityOfService.AtMostOnce) connection.Acknowledgements.Enqueue(publish, null);
+        }
+
+        /// <summary>Writes one acknowledgement; called by the connection's <see cref="AcknowledgementSequencer"/> in arrival order.</summary>
+        private void WriteAcknowledgement(MqttClientConnection connection, PublishPacket publish)
         {
             switch (publish.QoS)
             {
                 case MqttQualityOfService.AtLeastOnce:
                     if (Trace != null) Log("-> PUBACK id=" + publish.PacketId);
-                    Observe(connection.Writer.WriteAsync(new PubAckPacket { PacketId = publish.PacketId }));
+                    Observe(connection.Writer.WriteNow(new PubAckPacket { PacketId = publish.PacketId }));
                     break;
                 case MqttQualityOfService.ExactlyOnce:
                     if (Trace != null) Log("-> PUBREC id=" + publish.PacketId);
-                    Observe(connection.Writer.WriteAsync(new PubRecPacket { PacketId = publish.PacketId }));
+                    Observe(connection.Writer.WriteNow(new PubRecPacket { PacketId = publish.PacketId }));
                     break;
             }
         }

@@ -36,6 +36,9 @@ namespace MqttPS.Core.Client
         private bool _connecting;
         private bool _userDisconnected;
         private bool _everConnected;
+        /// <summary>Why automatic reconnecting was stopped for good (<see cref="StopReconnecting"/>), or null.</summary>
+        private string _noReconnectReason;
+        private int _reconnects;
         /// <summary>Set (under _stateLock) when a loss starts automatic reconnecting; cleared when it succeeds or gives up.</summary>
         private volatile bool _reconnectPending;
         private int _disposed;
@@ -86,6 +89,18 @@ namespace MqttPS.Core.Client
                 lock (_sessionLock) return _outgoing.Count + _awaitingWindow.Count + _offline.Count;
             }
         }
+
+        /// <summary>Publishes accepted while disconnected and waiting for the reconnect (at most OfflineQueueCapacity).</summary>
+        public int OfflinePublishes
+        {
+            get
+            {
+                lock (_sessionLock) return _offline.Count;
+            }
+        }
+
+        /// <summary>How often the client reconnected automatically after a lost connection.</summary>
+        public int ReconnectCount => Volatile.Read(ref _reconnects);
 
         /// <summary>Messages discarded by the DropOldest/DropNewest overflow policies.</summary>
         public long DroppedMessages => Interlocked.Read(ref _droppedMessages);
@@ -377,6 +392,7 @@ namespace MqttPS.Core.Client
 
             var connection = new MqttClientConnection(stream, decoder, version, result, _lifetime.Token);
             connection.Writer = new PacketWriter(stream, version, connection.Cancellation.Token, e => OnConnectionLost(connection, e, null, null));
+            connection.Acknowledgements = new AcknowledgementSequencer(publish => WriteAcknowledgement(connection, publish));
             if (version == MqttProtocolVersion.V500 && _options.UseTopicAliases && result.TopicAliasMaximum > 0)
                 connection.Writer.TopicAliases = new OutgoingTopicAliases(result.TopicAliasMaximum);
             if (version == MqttProtocolVersion.V500 && _options.TopicAliasMaximum > 0)
@@ -404,14 +420,18 @@ namespace MqttPS.Core.Client
                     connection.Close();
                     throw new ObjectDisposedException(nameof(MqttClient), "The MQTT client was disposed while connecting.");
                 }
-                if (isReconnect && _userDisconnected)
+                if (isReconnect && (_userDisconnected || _noReconnectReason != null))
                 {
-                    // DisconnectAsync ran while this reconnect was completing: it must not leave a live connection behind.
+                    // DisconnectAsync or StopReconnecting ran while this reconnect was completing: it must not leave a live connection behind.
                     connection.Close();
                     throw new OperationCanceledException("The client was disconnected while reconnecting.");
                 }
                 _connection = connection;
-                if (isReconnect) _reconnectPending = false;
+                if (isReconnect)
+                {
+                    _reconnectPending = false;
+                    Interlocked.Increment(ref _reconnects);
+                }
                 _protocolVersion = version;
                 _everConnected = true;
                 LastConnectResult = result;
@@ -433,7 +453,10 @@ namespace MqttPS.Core.Client
             {
                 if (_connection != connection) { connection.Close(); return; }
                 _connection = null;
-                reconnect = _options.AutoReconnect && !_userDisconnected && Volatile.Read(ref _disposed) == 0;
+                // A session taken over by another connection with our client id must not take it back: the two would
+                // throw each other out for ever [MQTT-3.1.4-3].
+                reconnect = _options.AutoReconnect && !_userDisconnected && _noReconnectReason == null && Volatile.Read(ref _disposed) == 0 &&
+                            reasonCode != DisconnectReasonCode.SessionTakenOver;
                 _reconnectPending = reconnect;
                 if (reconnect)
                 {
@@ -448,7 +471,7 @@ namespace MqttPS.Core.Client
             var lost = new MqttConnectionLostException(message, reasonCode, exception);
             FailRequests(lost);
             if (!reconnect) FailSession(lost);
-            RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Disconnected) { ReasonCode = reasonCode, Reason = reasonString ?? message, Exception = exception });
+            RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Disconnected) { ReasonCode = reasonCode, Reason = reasonString ?? message, Exception = exception, WillReconnect = reconnect });
             if (reconnect)
             {
                 var token = _reconnectCancellation.Token;
@@ -497,6 +520,28 @@ namespace MqttPS.Core.Client
                 }
             }
             _reconnectPending = false;
+        }
+
+        /// <summary>
+        /// Ends automatic reconnecting for good: a reconnect in progress stops, its publishes fail, and later losses
+        /// are not reconnected. For a connection whose session another connection has taken over on purpose (same
+        /// client id); a live connection is left as it is.
+        /// </summary>
+        public void StopReconnecting(string reason)
+        {
+            bool wasReconnecting;
+            lock (_stateLock)
+            {
+                _noReconnectReason = reason ?? "automatic reconnecting was stopped";
+                wasReconnecting = _reconnectPending && _connection == null;
+                if (wasReconnecting) _reconnectPending = false;
+            }
+            if (!wasReconnecting) return;
+            try { _reconnectCancellation?.Cancel(); } catch (ObjectDisposedException) { }
+            Log("reconnecting stopped: " + _noReconnectReason);
+            var stopped = new MqttConnectionLostException(_noReconnectReason);
+            FailSession(stopped);
+            RaiseStateChanged(new MqttConnectionStateChangedEventArgs(MqttConnectionState.Disconnected) { Reason = _noReconnectReason, Exception = stopped });
         }
 
         private static bool IsPermanentRefusal(ConnectReasonCode code)

@@ -28,6 +28,8 @@ namespace MqttPS.Core.Client
         public MqttConnectResult ConnectResult { get; }
         public CancellationTokenSource Cancellation { get; }
         public PacketWriter Writer { get; set; }
+        /// <summary>PUBACK / PUBREC of received messages, in arrival order even when some are accepted late.</summary>
+        public AcknowledgementSequencer Acknowledgements { get; set; }
         public IncomingTopicAliases IncomingAliases { get; set; }
         public Task ReceiveTask { get; set; } = Task.CompletedTask;
         public Task KeepAliveTask { get; set; } = Task.CompletedTask;
@@ -35,7 +37,7 @@ namespace MqttPS.Core.Client
         public long LastReceiveTimestamp;
         /// <summary>When the outstanding PINGREQ was sent, 0 when none is outstanding.</summary>
         public long PingSentTimestamp;
-        /// <summary>The receive loop waits for room in the receive queue (back-pressure): the link is not dead, we are not reading.</summary>
+        /// <summary>The receive loop waits for the consumer (back-pressure): the link is not dead, we are not reading.</summary>
         public volatile bool ReceiveBlocked;
 
         /// <summary>Called by the receive loop when it ends: the decoder goes back to the pool.</summary>

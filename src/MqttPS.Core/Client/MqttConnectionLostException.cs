@@ -13,5 +13,12 @@ namespace MqttPS.Core.Client
 
         /// <summary>Reason code of the broker's DISCONNECT, when it sent one.</summary>
         public DisconnectReasonCode? ReasonCode { get; }
+
+        /// <summary>For a publish that failed with the connection: true when its PUBLISH had been written (the broker
+        /// may have it, unacknowledged), false when it had not been sent at all; null when not known.</summary>
+        public bool? PublishWasSent { get; private set; }
+
+        internal MqttConnectionLostException ForPublish(bool sent) =>
+            new MqttConnectionLostException(Message, ReasonCode, InnerException) { PublishWasSent = sent };
     }
 }

@@ -26,6 +26,8 @@ namespace MqttPS.Core.Client
         public bool SessionPresent { get; internal set; }
         /// <summary>True when the disconnect was asked for by this client (DisconnectAsync/Dispose).</summary>
         public bool ClientInitiated { get; internal set; }
+        /// <summary>Disconnected: true when an automatic reconnect follows, false when the connection has ended for good.</summary>
+        public bool WillReconnect { get; internal set; }
 
         public override string ToString()
         {

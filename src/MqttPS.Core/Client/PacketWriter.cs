@@ -52,14 +52,23 @@ namespace MqttPS.Core.Client
         /// of one batch share the returned task; its result is the QoS 0 publish result, so a QoS 0 publish can
         /// return it as it is (no task or continuation per message).
         /// </summary>
-        public Task<MqttPublishResult> WriteAsync(MqttPacket packet)
+        public Task<MqttPublishResult> WriteAsync(MqttPacket packet) => Write(packet, true);
+
+        /// <summary>
+        /// Like <see cref="WriteAsync"/>, but encodes at once even above the high water mark, so that the call order
+        /// is the wire order without exception. For acknowledgements (a few bytes each, one per received message, so
+        /// they cannot grow the buffer without bound), which must go out in the order of their messages.
+        /// </summary>
+        public Task<MqttPublishResult> WriteNow(MqttPacket packet) => Write(packet, false);
+
+        private Task<MqttPublishResult> Write(MqttPacket packet, bool waitAboveHighWaterMark)
         {
             TaskCompletionSource<MqttPublishResult> written;
             bool startFlush;
             lock (_lock)
             {
                 if (_failure != null) return FailedTask(_failure);
-                if (_pending.Length >= HighWaterMark && _flushing) return WaitThenWriteAsync(packet);
+                if (waitAboveHighWaterMark && _pending.Length >= HighWaterMark && _flushing) return WaitThenWriteAsync(packet);
                 Encode(packet);
                 written = _pendingWritten ?? (_pendingWritten = new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously));
                 startFlush = !_flushing;
