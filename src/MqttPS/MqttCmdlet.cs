@@ -50,8 +50,19 @@ namespace MqttPS
 
         private MqttShellSession _session;
 
-        /// <summary>The MQTT state of the runspace this cmdlet runs in (connections, subscriptions, brokers).</summary>
-        protected MqttShellSession Session => _session ?? (_session = SessionFor(Runspace.DefaultRunspace));
+        /// <summary>The MQTT state of the runspace this cmdlet runs in (connections, subscriptions, brokers). The first
+        /// use in a command writes what happened in the background since the last command (a background subscription
+        /// that ended, QoS 0 messages it dropped, queued publishes that failed) as warnings.</summary>
+        protected MqttShellSession Session
+        {
+            get
+            {
+                if (_session != null) return _session;
+                _session = SessionFor(Runspace.DefaultRunspace);
+                foreach (var notice in _session.TakeNotices()) ((IShellHost)this).WriteWarning(notice);
+                return _session;
+            }
+        }
 
         private MqttShellSession SessionFor(Runspace runspace)
         {
@@ -59,6 +70,7 @@ namespace MqttPS
             return MqttShellSession.For(runspace, () =>
             {
                 var session = new MqttShellSession(new MqttClientAdapterFactory());
+                ModuleCleanup.Attach(MyInvocation.MyCommand.Module);
                 // Connections and brokers belong to the runspace: close them with it, or their sockets outlive it.
                 runspace.StateChanged += (sender, e) =>
                 {

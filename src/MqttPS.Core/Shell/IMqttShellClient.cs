@@ -24,11 +24,28 @@ namespace MqttPS.Core.Shell
         /// Maximum, at 3.1.1/3.1 20 (neither protocol lets the broker say), unless Connect-Mqtt set it.</summary>
         int PublishWindowLimit { get; }
 
+        /// <summary>Whether the broker tags delivered messages with the identifiers of the subscriptions they match (MQTT 5.0).</summary>
+        bool SupportsSubscriptionIdentifiers { get; }
+
+        /// <summary>True while the connection is lost and an automatic reconnect is under way: publishes are queued.</summary>
+        bool IsReconnecting { get; }
+
+        /// <summary>Publishes queued while reconnecting, waiting to be sent.</summary>
+        int OfflinePublishes { get; }
+
+        /// <summary>How many publishes the offline queue takes at most.</summary>
+        int OfflineQueueCapacity { get; }
+
+        /// <summary>Automatic reconnects so far.</summary>
+        int ReconnectCount { get; }
+
         /// <summary>Protocol conversation, one line per packet; called on network threads.</summary>
         Action<string> Trace { get; set; }
 
-        /// <summary>Raised on a network thread for every application message received.</summary>
-        event Action<MqttMessage> MessageReceived;
+        /// <summary>Called on a network thread for every application message received, in arrival order. The task it
+        /// returns completes when the message has been accepted; until then a QoS 1/2 message is not acknowledged
+        /// (acknowledgements still go out in arrival order) and for a QoS 0 message the client stops reading.</summary>
+        Func<MqttMessage, Task> MessageHandler { get; set; }
 
         /// <summary>Raised on a network thread when the connection drops, reconnects or closes; the text says which.</summary>
         event Action<string> StateChanged;
@@ -44,11 +61,16 @@ namespace MqttPS.Core.Shell
         /// (0: <see cref="PublishWindowLimit"/>; at 5.0 never more than the broker's Receive Maximum).</summary>
         Task<MqttPublishOutcome> PublishAsync(MqttMessage message, int maxInflight, CancellationToken cancellationToken);
 
-        /// <summary>One reason code per subscription, in order.</summary>
-        Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, CancellationToken cancellationToken);
+        /// <summary>One reason code per subscription, in order; <paramref name="subscriptionIdentifier"/> (5.0) tags the
+        /// messages these subscriptions deliver.</summary>
+        Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, uint? subscriptionIdentifier, CancellationToken cancellationToken);
 
         Task UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken);
 
         Task DisconnectAsync(CancellationToken cancellationToken);
+
+        /// <summary>No automatic reconnect from now on (another connection took over the session on purpose); a
+        /// reconnect under way stops and the connection ends.</summary>
+        void StopReconnecting(string reason);
     }
 }

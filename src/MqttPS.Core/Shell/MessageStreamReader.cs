@@ -16,17 +16,22 @@ namespace MqttPS.Core.Shell
     /// <summary>
     /// Drains a stream-mode subscription on the pipeline thread: hands each message to the cmdlet's emit callback
     /// (WriteObject) until the count is reached, the timeout passes, the host stops (Ctrl+C) or the connection
-    /// closes. A downstream Select-Object -First stops the pipeline by throwing out of the emit callback, which
-    /// this lets through so the cmdlet's finally block unsubscribes.
+    /// closes (after what was queued). A downstream Select-Object -First stops the pipeline by throwing out of the
+    /// emit callback, which this lets through so the cmdlet's finally block unsubscribes. QoS 0 messages dropped
+    /// because the pipeline fell behind are reported in coalesced warnings (<see cref="DropReport"/>).
     /// </summary>
     public static class MessageStreamReader
     {
         public static StreamEndReason Read(MqttSubscription subscription, IShellHost host, VerboseQueue verbose, int? count, TimeSpan? timeout, Action<MqttMessage> emit)
         {
-            if (subscription.Queue == null) throw new InvalidOperationException("Only stream-mode subscriptions are read from the pipeline.");
+            if (subscription.Mode != SubscriptionMode.Stream) throw new InvalidOperationException("Only stream-mode subscriptions are read from the pipeline.");
             var watch = Stopwatch.StartNew();
             var emitted = 0;
-            var reportedDrops = 0L;
+            var queue = subscription.Queue;
+            var drops = new DropReport((recent, total, final) => final
+                ? "The subscription to " + subscription.Topic + " dropped " + DropReport.Count(total) + " QoS 0 messages in all because the pipeline fell behind" + PolicyText(queue) + "."
+                : "The pipeline is falling behind the subscription to " + subscription.Topic + ": " + DropReport.Count(recent) + " QoS 0 messages dropped" +
+                  (total > recent ? " (" + DropReport.Count(total) + " in all)" : "") + PolicyText(queue) + ".");
             var showedProgress = false;
             var activity = "Waiting for messages on " + subscription.Topic;
             try
@@ -48,13 +53,7 @@ namespace MqttPS.Core.Shell
                         verbose?.Flush(host);
                         if (subscription.Queue.IsFinished) return StreamEndReason.ConnectionClosed;
                     }
-                    var dropped = subscription.Queue.Dropped;
-                    if (dropped > reportedDrops)
-                    {
-                        host.WriteWarning("The pipeline fell behind the subscription to " + subscription.Topic + ": " + (dropped - reportedDrops) +
-                                          " older messages were dropped (the queue holds " + subscription.Queue.Capacity + ").");
-                        reportedDrops = dropped;
-                    }
+                    drops.Update(host, queue.Dropped);
                     if ((count.HasValue || timeout.HasValue) && watch.Elapsed >= PipelineWait.ProgressAfter)
                     {
                         showedProgress = true;
@@ -68,8 +67,15 @@ namespace MqttPS.Core.Shell
             }
             finally
             {
-                if (showedProgress && !host.Stopping.IsCancellationRequested) host.CompleteProgress(activity);
+                if (!host.Stopping.IsCancellationRequested)
+                {
+                    drops.Finish(host, queue.Dropped);
+                    if (showedProgress) host.CompleteProgress(activity);
+                }
             }
         }
+
+        private static string PolicyText(BoundedMessageQueue queue) =>
+            " (-OverflowPolicy " + queue.OverflowPolicy + ", -QueueSize " + queue.Capacity + "; -OverflowPolicy Backpressure keeps them waiting at the broker instead)";
     }
 }

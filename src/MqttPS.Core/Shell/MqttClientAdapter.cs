@@ -26,6 +26,12 @@ namespace MqttPS.Core.Shell
         public MqttProtocolVersion ProtocolVersion => _client.IsConnected || _client.LastConnectResult != null ? _client.ProtocolVersion : _client.Options.ProtocolVersion;
         public string BrokerUri => _client.Address.ToString();
         public int PublishWindowLimit => _client.InflightWindow;
+        public bool SupportsSubscriptionIdentifiers =>
+            _client.LastConnectResult != null && _client.ProtocolVersion == MqttProtocolVersion.V500 && _client.LastConnectResult.SubscriptionIdentifiersAvailable;
+        public bool IsReconnecting => _client.State == MqttConnectionState.Reconnecting;
+        public int OfflinePublishes => _client.OfflinePublishes;
+        public int OfflineQueueCapacity => _client.Options.OfflineQueueCapacity;
+        public int ReconnectCount => _client.ReconnectCount;
 
         public Action<string> Trace
         {
@@ -33,7 +39,7 @@ namespace MqttPS.Core.Shell
             set => _client.Trace = value;
         }
 
-        public event Action<MqttMessage> MessageReceived;
+        public Func<MqttMessage, Task> MessageHandler { get; set; }
         public event Action<string> StateChanged;
         public event Action<string> Closed;
 
@@ -62,9 +68,9 @@ namespace MqttPS.Core.Shell
             }
         }
 
-        public async Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, uint? subscriptionIdentifier, CancellationToken cancellationToken)
         {
-            var result = await _client.SubscribeAsync(subscriptions, null, cancellationToken).ConfigureAwait(false);
+            var result = await _client.SubscribeAsync(subscriptions, subscriptionIdentifier, cancellationToken).ConfigureAwait(false);
             return result.ReasonCodes;
         }
 
@@ -74,12 +80,15 @@ namespace MqttPS.Core.Shell
         public Task DisconnectAsync(CancellationToken cancellationToken) =>
             _client.DisconnectAsync(DisconnectReasonCode.NormalDisconnection, cancellationToken);
 
+        public void StopReconnecting(string reason) => _client.StopReconnecting(reason);
+
         private void OnMessageReceived(object sender, MqttMessageReceivedEventArgs e)
         {
-            // The shell routes every message itself; keeping them out of the client's own receive queue means
-            // that queue can never fill up and push back on the connection.
+            // The shell routes every message itself, to queues of its own that push back through the engine
+            // (Defer) instead of the client's receive queue.
             e.Handled = true;
-            MessageReceived?.Invoke(e.Message);
+            var accepted = MessageHandler?.Invoke(e.Message);
+            if (accepted != null && !accepted.IsCompleted) e.Defer(accepted);
         }
 
         private void OnConnectionStateChanged(object sender, MqttConnectionStateChangedEventArgs e)
@@ -87,7 +96,7 @@ namespace MqttPS.Core.Shell
             var text = e.State.ToString();
             if (e.Reason != null) text += " (" + e.Reason + ")";
             StateChanged?.Invoke(text);
-            if (e.State == MqttConnectionState.Disconnected && (!_client.Options.AutoReconnect || e.ClientInitiated))
+            if (e.State == MqttConnectionState.Disconnected && !e.WillReconnect)
                 Closed?.Invoke(e.Reason ?? "disconnected");
         }
 

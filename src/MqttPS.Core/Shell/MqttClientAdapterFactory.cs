@@ -41,6 +41,9 @@ namespace MqttPS.Core.Shell
                 Password = settings.Password == null ? null : Encoding.UTF8.GetBytes(settings.Password),
                 AutoReconnect = settings.AutoReconnect,
                 MaxInflightMessages = settings.MaxInflightMessages,
+                OfflineQueueCapacity = settings.OfflineQueueSize,
+                ReconnectMaxDelay = settings.ReconnectMaxDelay,
+                ReceiveMaximum = MqttConnectionSettings.ReceiveMaximum,
             };
             if (settings.WillTopic != null)
             {

@@ -37,6 +37,19 @@ namespace MqttPS.Core.Shell
         /// <summary>QoS 1/2 publishes kept unacknowledged at once; 0: the broker's Receive Maximum at 5.0, 20 at
         /// 3.1.1/3.1 (see MqttClientOptions.MaxInflightMessages).</summary>
         public ushort MaxInflightMessages { get; set; }
+        /// <summary>Publishes kept while reconnecting (-AutoReconnect), sent in order once the connection is back.</summary>
+        public int OfflineQueueSize { get; set; } = DefaultOfflineQueueSize;
+
+        /// <summary>Longest wait between reconnect attempts; the back-off starts at 1 s and doubles up to it.</summary>
+        public TimeSpan ReconnectMaxDelay { get; set; } = DefaultReconnectMaxDelay;
+
+        public const int DefaultOfflineQueueSize = 1000;
+        public static readonly TimeSpan DefaultReconnectMaxDelay = TimeSpan.FromSeconds(10);
+
+        /// <summary>Receive Maximum this client announces (MQTT 5.0): how many QoS 1/2 messages the broker may have
+        /// unacknowledged towards it. A pipeline that falls behind holds at most this many beyond its queue; the broker
+        /// keeps the rest.</summary>
+        public const ushort ReceiveMaximum = 1000;
 
         /// <summary>The connection's name in the session; null picks one.</summary>
         public string Name { get; set; }
@@ -69,6 +82,10 @@ namespace MqttPS.Core.Shell
                 throw new MqttShellException("CertificateNotFound", ShellErrorCategory.ObjectNotFound, "The client certificate file '" + CertificatePath + "' does not exist.", CertificatePath);
             if (CaFile != null && !System.IO.File.Exists(CaFile))
                 throw new MqttShellException("CaFileNotFound", ShellErrorCategory.ObjectNotFound, "The CA certificate file '" + CaFile + "' does not exist.", CaFile);
+            if (OfflineQueueSize < 0)
+                throw new MqttShellException("InvalidOfflineQueueSize", ShellErrorCategory.InvalidArgument, "-OfflineQueueSize " + OfflineQueueSize + " is negative; 0 keeps no publishes while reconnecting.", OfflineQueueSize);
+            if (ReconnectMaxDelay < TimeSpan.FromSeconds(1))
+                throw new MqttShellException("InvalidReconnectDelay", ShellErrorCategory.InvalidArgument, "-ReconnectMaxDelaySeconds must be at least 1.", ReconnectMaxDelay);
             if (Password != null && Username == null && ProtocolVersion != MqttProtocolVersion.V500)
                 throw new MqttShellException("PasswordWithoutUser", ShellErrorCategory.InvalidArgument,
                     "MQTT 3.1.1 does not allow a password without a user name [MQTT-3.1.2-22].", null);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Threading;
 
 namespace MqttPS.Core.Shell
 {
@@ -20,6 +21,10 @@ namespace MqttPS.Core.Shell
         }
 
         public static readonly TimeSpan DefaultOperationTimeout = TimeSpan.FromSeconds(10);
+
+        /// <summary>Notices kept for the next cmdlet at most; older ones give way.</summary>
+        public const int MaxNotices = 100;
+        private readonly Queue<string> _notices = new Queue<string>();
 
         public IMqttShellClientFactory ClientFactory { get; set; }
         public MqttConnectionRegistry Connections { get; } = new MqttConnectionRegistry();
@@ -40,7 +45,21 @@ namespace MqttPS.Core.Shell
             }
         }
 
-        /// <summary>Connect-Mqtt: opens a connection, names it and makes it the default.</summary>
+        /// <summary>Drops the session of <paramref name="runspaceKey"/> (the module is being removed): the next
+        /// <see cref="For"/> creates a new one. Returns the dropped session, or null.</summary>
+        public static MqttShellSession Forget(object runspaceKey)
+        {
+            lock (Sessions)
+            {
+                if (!Sessions.TryGetValue(runspaceKey, out var existing)) return null;
+                Sessions.Remove(runspaceKey);
+                return existing;
+            }
+        }
+
+        /// <summary>Connect-Mqtt: opens a connection, names it and makes it the default. A client id that another
+        /// connection of the session uses at the same broker takes that connection's session over [MQTT-3.1.4-3]:
+        /// a warning says so, and the other connection does not reconnect automatically to take it back.</summary>
         public MqttConnection Connect(MqttConnectionSettings settings, IShellHost host)
         {
             var name = settings.Name ?? Connections.NextName();
@@ -55,7 +74,52 @@ namespace MqttPS.Core.Shell
                 connection.Close(host, OperationTimeout);
                 throw;
             }
+            var sameClientId = string.IsNullOrEmpty(settings.ClientId) ? new MqttConnection[0] : Connections.All.Where(c =>
+                !ReferenceEquals(c, connection) && c.TakenOverBy == null && (c.IsConnected || c.Client.IsReconnecting) &&
+                string.Equals(c.ClientId, connection.ClientId, StringComparison.Ordinal) &&
+                string.Equals(c.Broker, connection.Broker, StringComparison.OrdinalIgnoreCase)).ToArray();
+            foreach (var other in sameClientId)
+            {
+                other.MarkTakenOver(connection.Name);
+                host?.WriteWarning("The client id '" + connection.ClientId + "' was in use by the connection '" + other.Name + "' to " + other.Broker +
+                    ": the broker has ended that connection's session (session takeover), and '" + other.Name + "' will not reconnect automatically. " +
+                    "Give each connection its own -ClientId, or none for a generated one.");
+            }
             return connection;
+        }
+
+        /// <summary>Something the session has to tell the user that happened in the background (a background
+        /// subscription ended with its connection, dropped messages, queued publishes that failed). The next cmdlet
+        /// writes it as a warning (<see cref="TakeNotices"/>).</summary>
+        public void AddNotice(string text)
+        {
+            lock (_notices)
+            {
+                if (_notices.Count >= MaxNotices) _notices.Dequeue();
+                _notices.Enqueue(text);
+            }
+        }
+
+        /// <summary>The notices since the last call, including QoS 0 drops of background subscriptions (one line per
+        /// subscription, however many were dropped).</summary>
+        public IReadOnlyList<string> TakeNotices()
+        {
+            var result = new List<string>();
+            lock (_notices)
+            {
+                while (_notices.Count > 0) result.Add(_notices.Dequeue());
+            }
+            foreach (var s in Subscriptions.All)
+            {
+                if (s.Mode != SubscriptionMode.Event) continue;
+                var dropped = s.MessagesDropped;
+                var reported = Interlocked.Exchange(ref s.DropsReported, dropped);
+                if (dropped > reported)
+                    result.Add("The background subscription #" + s.Id + " to " + s.Topic + " (" + s.SourceIdentifier + ") dropped " + DropReport.Count(dropped - reported) +
+                               " QoS 0 messages" + (reported > 0 ? " (" + DropReport.Count(dropped) + " in all)" : "") + " because its events were not handled fast enough (-OverflowPolicy " +
+                               s.OverflowPolicy + ", -QueueSize " + s.QueueSize + "; -OverflowPolicy Backpressure keeps them waiting at the broker instead).");
+            }
+            return result;
         }
 
         /// <summary>A connection for one cmdlet call (-Broker without Connect-Mqtt); not registered, the caller closes it.</summary>
@@ -84,9 +148,15 @@ namespace MqttPS.Core.Shell
             string sourceIdentifier, IShellHost host, VerboseQueue verbose, Action<MqttSubscription> configure = null)
         {
             var subscriptions = request.Build(connection.ProtocolVersion);
+            request.ValidateDelivery();
             var id = Subscriptions.NextId();
             if (mode == SubscriptionMode.Event && sourceIdentifier == null) sourceIdentifier = "MqttPS.Subscription." + id;
-            var subscription = new MqttSubscription(id, connection, subscriptions, mode, format, sourceIdentifier);
+            var subscription = new MqttSubscription(id, connection, subscriptions, mode, format, sourceIdentifier, request.QueueSize, request.OverflowPolicy);
+            if (mode == SubscriptionMode.Event)
+            {
+                subscription.Ended += s => AddNotice("The background subscription #" + s.Id + " to " + s.Topic + " (" + s.SourceIdentifier + ") has ended: " + s.EndReason +
+                                                     ". Unregister-MqttSubscription removes it.");
+            }
             Subscriptions.Add(subscription);
             try
             {

@@ -12,6 +12,9 @@ namespace MqttPS.Core.Shell
     {
         public string Topic { get; set; }
         public object Payload { get; set; }
+
+        /// <summary>Whether a payload was given at all (-Payload, pipeline input); with none, Payload is null.</summary>
+        public bool PayloadGiven { get; set; } = true;
         public MqttQualityOfService QoS { get; set; }
         public bool Retain { get; set; }
         public string ContentType { get; set; }
@@ -34,6 +37,15 @@ namespace MqttPS.Core.Shell
             TopicValidation.RequireTopicName(Topic, "Topic");
             if ((int)QoS < 0 || (int)QoS > 2)
                 throw new MqttShellException("InvalidQoS", ShellErrorCategory.InvalidArgument, "-QoS " + (int)QoS + " is not 0, 1 or 2.", QoS);
+            if (Retain && Payload == null)
+            {
+                // An empty retained message clears the topic's retained message [MQTT-3.3.1-10]: from an unset variable
+                // that is data loss, so clearing must be asked for explicitly (mosquitto_pub has -n for it).
+                throw new MqttShellException(PayloadGiven ? "RetainedPayloadNull" : "RetainedPayloadMissing", ShellErrorCategory.InvalidArgument,
+                    (PayloadGiven ? "The payload is $null" : "No payload was given") + " for the retained message to '" + Topic +
+                    "': publishing it would clear the topic's retained message. To clear it on purpose, pass an empty payload (-Payload '') or use Clear-MqttRetainedMessage.",
+                    Topic);
+            }
             var message = new MqttMessage(Topic, PayloadEncoder.ToBytes(Payload, Json), QoS, Retain);
             var needsV5 = false;
             if (ContentType != null) { message.ContentType = ContentType; needsV5 = true; }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using MqttPS.Core.Messages;
 
 namespace MqttPS.Core.Shell
@@ -27,18 +28,22 @@ namespace MqttPS.Core.Shell
 
         public IReadOnlyList<string> TopicFilters { get; }
 
-        public void Offer(MqttMessage message)
+        /// <summary>Only the retained messages its SUBSCRIBE brings: the connection routes nothing else here.</summary>
+        public bool RetainedOnly => true;
+
+        public Task Offer(MqttMessage message)
         {
-            if (!message.Retain) return; // a live publish that happened to arrive meanwhile
+            if (!message.Retain) return Task.CompletedTask; // a live publish that happened to arrive meanwhile
             lock (_gate)
             {
                 _messages[message.Topic] = message;
                 _sinceLast.Restart();
                 Monitor.PulseAll(_gate);
             }
+            return Task.CompletedTask;
         }
 
-        public void OnConnectionClosed(string reason)
+        public void OnConnectionClosed(string reason, bool lost)
         {
             lock (_gate)
             {

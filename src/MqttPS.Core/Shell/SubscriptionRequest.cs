@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using MqttPS.Core.Client;
 using MqttPS.Core.Protocol;
 
 namespace MqttPS.Core.Shell
@@ -11,6 +12,21 @@ namespace MqttPS.Core.Shell
         public bool NoLocal { get; set; }
         public bool RetainAsPublished { get; set; }
         public RetainHandling RetainHandling { get; set; }
+
+        /// <summary>Messages that may wait for the consumer (-QueueSize).</summary>
+        public int QueueSize { get; set; } = BoundedMessageQueue.DefaultCapacity;
+
+        /// <summary>What happens to QoS 0 messages when the queue is full (-OverflowPolicy); QoS 1/2 always wait.</summary>
+        public ReceiveOverflowPolicy OverflowPolicy { get; set; } = ReceiveOverflowPolicy.DropOldest;
+
+        /// <summary>Checks the delivery options (-QueueSize, -OverflowPolicy).</summary>
+        public void ValidateDelivery()
+        {
+            if (QueueSize < 1)
+                throw new MqttShellException("InvalidQueueSize", ShellErrorCategory.InvalidArgument, "-QueueSize " + QueueSize + " is less than 1.", QueueSize);
+            if (!System.Enum.IsDefined(typeof(ReceiveOverflowPolicy), OverflowPolicy))
+                throw new MqttShellException("InvalidOverflowPolicy", ShellErrorCategory.InvalidArgument, "-OverflowPolicy " + OverflowPolicy + " is not Backpressure, DropOldest or DropNewest.", OverflowPolicy);
+        }
 
         public IReadOnlyList<MqttTopicSubscription> Build(MqttProtocolVersion version)
         {

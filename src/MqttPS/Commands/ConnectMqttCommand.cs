@@ -92,6 +92,14 @@ namespace MqttPS.Commands
         public int MaxInflightMessages { get; set; }
 
         [Parameter]
+        [ValidateRange(0, 1000000)]
+        public int OfflineQueueSize { get; set; } = MqttConnectionSettings.DefaultOfflineQueueSize;
+
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int ReconnectMaxDelaySeconds { get; set; } = (int)MqttConnectionSettings.DefaultReconnectMaxDelay.TotalSeconds;
+
+        [Parameter]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; }
 
@@ -127,6 +135,8 @@ namespace MqttPS.Commands
                 WillDelaySeconds = MyInvocation.BoundParameters.ContainsKey(nameof(WillDelaySeconds)) ? WillDelaySeconds : (uint?)null,
                 AutoReconnect = AutoReconnect,
                 MaxInflightMessages = (ushort)MaxInflightMessages,
+                OfflineQueueSize = OfflineQueueSize,
+                ReconnectMaxDelay = TimeSpan.FromSeconds(ReconnectMaxDelaySeconds),
                 Name = Name,
             };
             var connection = Require(() => Session.Connect(settings, this), Broker, "ConnectFailed");

@@ -58,7 +58,7 @@ namespace MqttPS.Commands
                 if (!ShouldProcess(connection.Name + " (" + connection.Broker + ")", "Disconnect")) continue;
                 if (!Try(() =>
                     {
-                        foreach (var ended in Session.Disconnect(connection, this)) EventBridge.Unregister(this, ended);
+                        foreach (var ended in Session.Disconnect(connection, this)) EventBridge.Unregister(ended);
                     }, connection, "DisconnectFailed")) continue;
                 if (PassThru) WriteObject(connection);
             }

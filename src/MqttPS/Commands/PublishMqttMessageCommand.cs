@@ -11,7 +11,9 @@ namespace MqttPS.Commands
     /// <summary>
     /// Publish-MqttMessage: publishes one message per pipeline input. QoS 1/2 messages are sent in a window
     /// (started in ProcessRecord, completions collected as they arrive, the rest awaited in EndProcessing), so a
-    /// piped file is not one round trip per line. Each failure is an error record naming its message.
+    /// piped file is not one round trip per line. Each failure is an error record naming its message; a lost
+    /// connection is one terminating error that stops the pipeline. While the connection reconnects
+    /// (-AutoReconnect) messages go to its offline queue and the command goes on.
     /// </summary>
     [Cmdlet(VerbsData.Publish, "MqttMessage", DefaultParameterSetName = "Connection")]
     [OutputType(typeof(MqttMessage))]
@@ -100,7 +102,8 @@ namespace MqttPS.Commands
             // -WindowSize is the window of this command's publishes on the connection too (a 3.1.1 broker known to take
             // more than the default 20); without it they share the connection's window.
             var windowSize = WindowSize;
-            _window = new PublishWindow((message, cancellationToken) => _connection.PublishAsync(message, windowSize, cancellationToken), size, TimeSpan.FromSeconds(TimeoutSeconds));
+            _window = new PublishWindow(_connection, size, TimeSpan.FromSeconds(TimeoutSeconds),
+                (message, cancellationToken) => _connection.PublishAsync(message, windowSize, cancellationToken)) { Notify = Session.AddNotice };
             // For the whole command: acknowledgements arrive between ProcessRecord calls too.
             _trace = _connection.CaptureTrace(Verbose);
         }
@@ -113,6 +116,7 @@ namespace MqttPS.Commands
                 Topic = Topic,
                 Payload = PayloadOf(input),
                 Json = _json,
+                PayloadGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Payload)),
                 QoS = (MqttQualityOfService)QoS,
                 Retain = Retain,
                 ContentType = ContentType,
@@ -136,6 +140,11 @@ namespace MqttPS.Commands
             Try(() => _window.Flush(this, Verbose, _completed), null, "PublishFailed");
             Verbose?.Flush(this);
             Report();
+            var queued = _window.LeftInOfflineQueue;
+            if (queued > 0)
+                WriteWarning("The connection '" + _connection.Name + "' is reconnecting: " + (queued == 1 ? "the message waits" : queued + " messages wait") +
+                             " in its offline queue (" + _connection.QueuedMessages + " of " + _connection.OfflineQueueSize + " places taken) and " + (queued == 1 ? "goes" : "go") +
+                             " out in order when it is back; QueuedMessages on the connection shows the queue. If it cannot come back, the next MqttPS command says so.");
         }
 
         protected override void CleanUp()
@@ -159,6 +168,8 @@ namespace MqttPS.Commands
                 }
             }
             _completed.Clear();
+            // One error for a lost connection, not one per remaining input line: it ends the command.
+            if (_window.StopError != null) ThrowTerminatingError(ErrorRecords.From(_window.StopError));
         }
 
         /// <summary>Like ConvertTo-Json: one warning when an object was deeper than -Depth, not one per message.</summary>

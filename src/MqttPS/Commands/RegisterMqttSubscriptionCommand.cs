@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using MqttPS.Core.Client;
 using MqttPS.Core.Messages;
 using MqttPS.Core.Protocol;
 using MqttPS.Core.Shell;
@@ -55,6 +56,13 @@ namespace MqttPS.Commands
         public string SourceIdentifier { get; set; }
 
         [Parameter]
+        [ValidateRange(1, 10000000)]
+        public int QueueSize { get; set; } = BoundedMessageQueue.DefaultCapacity;
+
+        [Parameter]
+        public ReceiveOverflowPolicy OverflowPolicy { get; set; } = ReceiveOverflowPolicy.DropOldest;
+
+        [Parameter]
         public SwitchParameter AsString { get; set; }
 
         [Parameter]
@@ -92,21 +100,25 @@ namespace MqttPS.Commands
                 NoLocal = NoLocal,
                 RetainAsPublished = RetainAsPublished,
                 RetainHandling = RetainHandling,
+                QueueSize = QueueSize,
+                OverflowPolicy = OverflowPolicy,
             };
 
             if (ParameterSetName != "Stream")
             {
                 MqttSubscription created = null;
                 MqttSubscription background;
+                var session = Session;
                 try
                 {
-                    background = Require(() => Session.Subscribe(_connection, request, SubscriptionMode.Event, format, SourceIdentifier, this, Verbose,
-                        s => { created = s; EventBridge.Register(this, s, Action); }), Topic, "SubscribeFailed");
+                    // Unregister-Event and Stop-Job end the MQTT subscription too, as they end any event source.
+                    background = Require(() => session.Subscribe(_connection, request, SubscriptionMode.Event, format, SourceIdentifier, this, Verbose,
+                        s => { created = s; EventBridge.Register(this, s, Action, ended => session.Unsubscribe(ended, null, null)); }), Topic, "SubscribeFailed");
                 }
                 catch
                 {
                     // The event was registered before SUBSCRIBE went out (so no message is missed); undo it.
-                    if (created != null) EventBridge.Unregister(this, created);
+                    if (created != null) EventBridge.Unregister(created);
                     throw;
                 }
                 WriteObject(background);

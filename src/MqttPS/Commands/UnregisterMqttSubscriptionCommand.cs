@@ -53,7 +53,7 @@ namespace MqttPS.Commands
             foreach (var s in targets)
             {
                 if (!ShouldProcess("#" + s.Id + " " + s.Topic + " on " + s.ConnectionName, "Unsubscribe")) continue;
-                EventBridge.Unregister(this, s);
+                EventBridge.Unregister(s);
                 if (Try(() => Session.Unsubscribe(s, this, Verbose), s, "UnsubscribeFailed") && PassThru) WriteObject(s);
             }
         }

@@ -30,8 +30,14 @@ namespace MqttPS.Module.Tests.Fakes
         public MqttProtocolVersion ProtocolVersion { get; }
         public string BrokerUri => "mqtt://scripted:1883";
         public int PublishWindowLimit { get; }
+        public bool SupportsSubscriptionIdentifiers { get; set; }
+        public bool IsReconnecting { get; set; }
+        public int OfflinePublishes { get; set; }
+        public int OfflineQueueCapacity { get; set; } = 1000;
+        public int ReconnectCount { get; set; }
+        public string StoppedReconnecting { get; private set; }
         public Action<string> Trace { get; set; }
-        public event Action<MqttMessage> MessageReceived;
+        public Func<MqttMessage, Task> MessageHandler { get; set; }
         public event Action<string> StateChanged;
         public event Action<string> Closed;
 
@@ -42,6 +48,8 @@ namespace MqttPS.Module.Tests.Fakes
         public List<(MqttMessage Message, TaskCompletionSource<MqttPublishOutcome> Completion)> Publishes { get; } = new List<(MqttMessage, TaskCompletionSource<MqttPublishOutcome>)>();
         public ConcurrentQueue<string> Unsubscribed { get; } = new ConcurrentQueue<string>();
         public ConcurrentQueue<string> Subscribed { get; } = new ConcurrentQueue<string>();
+        /// <summary>Every SUBSCRIBE as sent: its subscriptions and subscription identifier.</summary>
+        public ConcurrentQueue<(MqttTopicSubscription[] Subscriptions, uint? Identifier)> SubscribePackets { get; } = new ConcurrentQueue<(MqttTopicSubscription[], uint?)>();
         public bool Disconnected { get; private set; }
         public bool Disposed { get; private set; }
 
@@ -86,8 +94,9 @@ namespace MqttPS.Module.Tests.Fakes
 
         public int PublishCount { get { lock (_gate) return Publishes.Count; } }
 
-        public Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, CancellationToken cancellationToken)
+        public Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, uint? subscriptionIdentifier, CancellationToken cancellationToken)
         {
+            SubscribePackets.Enqueue((subscriptions.ToArray(), subscriptionIdentifier));
             foreach (var s in subscriptions) Subscribed.Enqueue(s.TopicFilter);
             IReadOnlyList<SubAckReasonCode> codes = subscriptions.Select(s => SubAck(s)).ToList();
             return Task.FromResult(codes);
@@ -106,10 +115,17 @@ namespace MqttPS.Module.Tests.Fakes
             return Task.CompletedTask;
         }
 
-        /// <summary>Delivers a message on a thread-pool thread, as the network would.</summary>
-        public Task DeliverAsync(MqttMessage message) => Background.Run(() => MessageReceived?.Invoke(message));
+        /// <summary>Delivers a message on another thread, as the network would.</summary>
+        public Task DeliverAsync(MqttMessage message) => Background.Run(() => MessageHandler?.Invoke(message));
 
-        public void Deliver(MqttMessage message) => MessageReceived?.Invoke(message);
+        /// <summary>Delivers a message; the task completes when it is accepted (when a real client would acknowledge it).</summary>
+        public Task Deliver(MqttMessage message) => MessageHandler?.Invoke(message) ?? Task.CompletedTask;
+
+        public void StopReconnecting(string reason)
+        {
+            StoppedReconnecting = reason;
+            IsReconnecting = false;
+        }
 
         public void RaiseState(string state) => StateChanged?.Invoke(state);
 

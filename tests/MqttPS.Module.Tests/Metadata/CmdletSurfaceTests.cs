@@ -126,11 +126,11 @@ namespace MqttPS.Module.Tests.Metadata
 
         public static IEnumerable<object[]> ExpectedParameters => new[]
         {
-            new object[] { "Connect-Mqtt", "AutoReconnect,Broker,CaCertificatePath,Certificate,CertificatePassword,CertificatePath,CleanStart,ClientId,Credential,KeepAliveSeconds,MaxInflightMessages,Name,Port,ProtocolVersion,SessionExpirySeconds,SkipCertificateCheck,TimeoutSeconds,TlsProtocol,UseTls,WillDelaySeconds,WillPayload,WillQoS,WillRetain,WillTopic" },
+            new object[] { "Connect-Mqtt", "AutoReconnect,Broker,CaCertificatePath,Certificate,CertificatePassword,CertificatePath,CleanStart,ClientId,Credential,KeepAliveSeconds,MaxInflightMessages,Name,OfflineQueueSize,Port,ProtocolVersion,ReconnectMaxDelaySeconds,SessionExpirySeconds,SkipCertificateCheck,TimeoutSeconds,TlsProtocol,UseTls,WillDelaySeconds,WillPayload,WillQoS,WillRetain,WillTopic" },
             new object[] { "Disconnect-Mqtt", "All,Connection,Name,PassThru" },
             new object[] { "Get-MqttConnection", "Default,Name" },
             new object[] { "Publish-MqttMessage", "Broker,Connection,ContentType,CorrelationData,Credential,Depth,MessageExpirySeconds,PassThru,Payload,Port,QoS,ResponseTopic,Retain,TimeoutSeconds,Topic,UserProperty,WindowSize" },
-            new object[] { "Register-MqttSubscription", "Action,AsBytes,AsJson,AsString,Broker,Connection,Count,Credential,NoLocal,Port,QoS,RetainAsPublished,RetainHandling,SourceIdentifier,TimeoutSeconds,Topic" },
+            new object[] { "Register-MqttSubscription", "Action,AsBytes,AsJson,AsString,Broker,Connection,Count,Credential,NoLocal,OverflowPolicy,Port,QoS,QueueSize,RetainAsPublished,RetainHandling,SourceIdentifier,TimeoutSeconds,Topic" },
             new object[] { "Get-MqttSubscription", "Connection,Id,SourceIdentifier,Topic" },
             new object[] { "Unregister-MqttSubscription", "All,Id,PassThru,SourceIdentifier,Subscription" },
             new object[] { "Get-MqttRetainedMessage", "AsBytes,AsJson,AsString,Broker,Connection,Credential,EmbeddedBroker,Port,QuietMilliseconds,TimeoutSeconds,Topic" },

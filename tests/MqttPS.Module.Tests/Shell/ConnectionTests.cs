@@ -208,18 +208,35 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
-        public void Event_mode_hands_messages_to_the_sink_on_the_delivering_thread_and_counts_sink_failures()
+        public void Event_mode_raises_messages_off_the_network_thread_in_order_and_counts_failures()
         {
             var (session, factory, host) = NewSession();
             var connection = session.Connect(new MqttConnectionSettings(), host);
-            var got = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var raisedOn = new System.Collections.Concurrent.ConcurrentBag<int>();
+            var deliveringThread = 0;
+            var target = new RecordingEventTarget(m => { raisedOn.Add(Environment.CurrentManagedThreadId); if (m.Topic == "alerts/bad") throw new InvalidOperationException(); });
             var s = session.Subscribe(connection, new SubscriptionRequest { TopicFilters = new[] { "alerts/#" } }, SubscriptionMode.Event, PayloadFormat.Auto, "ops", host, null,
-                sub => sub.EventSink = (_, m) => { if (m.Topic == "alerts/bad") throw new InvalidOperationException(); got.Enqueue(m.Topic); });
-            factory.Created[0].DeliverAsync(new MqttMessage("alerts/disk", "90%")).Wait();
-            factory.Created[0].DeliverAsync(new MqttMessage("alerts/bad", "x")).Wait();
-            Assert.Equal(new[] { "alerts/disk" }, got);
-            Assert.Equal(2, s.MessagesReceived);
+                sub => sub.AttachEvents(target, 4));
+            Background.Run(() =>
+            {
+                deliveringThread = Environment.CurrentManagedThreadId;
+                for (var i = 0; i < 20; i++) factory.Created[0].Deliver(new MqttMessage("alerts/" + (i == 7 ? "bad" : i.ToString()), "x"));
+            }).Wait(5000);
+            WaitFor(() => target.Raised.Count == 20);
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => i == 7 ? "alerts/bad" : "alerts/" + i), target.Raised.Select(m => m.Topic));
+            Assert.DoesNotContain(deliveringThread, raisedOn);
+            Assert.Equal(20, s.MessagesReceived);
             Assert.Equal(1, s.MessagesDropped);
+        }
+
+        private static void WaitFor(Func<bool> condition, int milliseconds = 5000)
+        {
+            var deadline = DateTime.UtcNow.AddMilliseconds(milliseconds);
+            while (!condition())
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition did not become true within " + milliseconds + " ms.");
+                System.Threading.Thread.Sleep(10);
+            }
         }
     }
 }

@@ -115,12 +115,12 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
-        public void Background_subscriptions_deliver_on_network_threads_to_the_event_sink()
+        public void Background_subscriptions_raise_their_messages_as_events()
         {
             var c = Connect("events");
             var got = new System.Collections.Concurrent.BlockingCollection<string>();
             var s = _session.Subscribe(c, new SubscriptionRequest { TopicFilters = new[] { "alerts/#" } }, SubscriptionMode.Event, PayloadFormat.Auto, null, _host, null,
-                sub => sub.EventSink = (_, m) => got.Add(m.Topic + ":" + m.PayloadText));
+                sub => sub.AttachEvents(new RecordingEventTarget(m => got.Add(m.Topic + ":" + m.PayloadText)), 16));
             Assert.Equal("MqttPS.Subscription." + s.Id, s.SourceIdentifier);
             var other = Connect("alerter");
             PublishAll(other, new[] { new PublishRequest { Topic = "alerts/disk", Payload = "95%" }.ToMessage(other.ProtocolVersion) }, _host);
@@ -217,7 +217,7 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
-        public void Publishing_after_the_broker_went_away_is_a_connection_error_naming_the_topic()
+        public void Publishing_after_the_broker_went_away_is_one_connection_lost_error_naming_the_connection()
         {
             var other = _session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "vanishing" }, _host);
             var c = _session.Connect(new MqttConnectionSettings { Broker = other.Uri, ClientId = "stranded" }, _host);
@@ -226,9 +226,15 @@ namespace MqttPS.Module.Tests.Shell
             // IsConnected turns false a moment before the client reports the connection closed ("Lost: ...").
             while (!c.State.StartsWith("Lost", StringComparison.Ordinal) && DateTime.UtcNow < deadline) Thread.Sleep(20);
             Assert.StartsWith("Lost", c.State);
-            var done = PublishAll(c, new[] { new MqttMessage("after/stop", "x", MqttQualityOfService.AtLeastOnce) }, _host);
-            Assert.Equal(ShellErrorCategory.ConnectionError, done.Single().Error.Category);
-            Assert.Contains("after/stop", done.Single().Error.Message);
+            var done = new List<PublishCompletion>();
+            var window = new PublishWindow(c, 20, TimeSpan.FromSeconds(20));
+            for (var i = 0; i < 5; i++) window.Submit(new MqttMessage("after/stop", "x", MqttQualityOfService.AtLeastOnce), i, _host, null, done);
+            window.Flush(_host, null, done);
+            Assert.Empty(done); // no error per message...
+            Assert.Equal("ConnectionLost", window.StopError.ErrorId); // ...but one that ends the command
+            Assert.Equal(ShellErrorCategory.ConnectionError, window.StopError.Category);
+            Assert.Contains("'" + c.Name + "' was lost", window.StopError.Message);
+            Assert.Contains("1 not sent", window.StopError.Message); // the first failed; the rest were never submitted
         }
 
         [Fact]

@@ -23,22 +23,6 @@ namespace MqttPS.Module.Tests.Shell
         }
 
         [Fact]
-        public void Queue_drops_the_oldest_when_full_and_counts_it()
-        {
-            var q = new BoundedMessageQueue(2);
-            q.Add(new MqttMessage("1", "a"));
-            q.Add(new MqttMessage("2", "b"));
-            q.Add(new MqttMessage("3", "c"));
-            Assert.Equal(1, q.Dropped);
-            Assert.True(q.TryTake(TimeSpan.Zero, out var m));
-            Assert.Equal("2", m.Topic);
-            q.Complete();
-            Assert.True(q.TryTake(TimeSpan.Zero, out m));
-            Assert.False(q.TryTake(TimeSpan.FromSeconds(5), out m)); // completed: returns at once
-            Assert.True(q.IsFinished);
-        }
-
-        [Fact]
         public void Stream_emits_messages_from_network_threads_on_the_pipeline_thread_until_count()
         {
             var (session, client, connection, host) = Connected();
@@ -119,22 +103,6 @@ namespace MqttPS.Module.Tests.Shell
             }
             Assert.Equal(new[] { "s/#" }, client.Unsubscribed);
             Assert.Empty(session.Subscriptions.All);
-        }
-
-        [Fact]
-        public void A_pipeline_that_falls_behind_gets_a_warning_with_the_number_dropped()
-        {
-            var factory = new ScriptedClientFactory();
-            var session = new MqttShellSession(factory);
-            var host = new RecordingHost();
-            var connection = session.Connect(new MqttConnectionSettings(), host);
-            var sub = new MqttSubscription(1, connection, new SubscriptionRequest { TopicFilters = new[] { "f" } }.Build(connection.ProtocolVersion), SubscriptionMode.Stream, PayloadFormat.Auto, null, queueCapacity: 3);
-            connection.Subscribe(sub, sub.Requested, host, null, TimeSpan.FromSeconds(5));
-            for (var i = 0; i < 10; i++) factory.Created[0].Deliver(new MqttMessage("f", i.ToString()));
-            var got = new List<string>();
-            MessageStreamReader.Read(sub, host, null, 3, TimeSpan.FromSeconds(5), m => got.Add(m.PayloadText));
-            Assert.Equal(new[] { "7", "8", "9" }, got);
-            Assert.Contains(host.Warnings, w => w.Contains("7 older messages were dropped"));
         }
 
         [Fact]
