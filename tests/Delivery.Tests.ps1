@@ -53,8 +53,7 @@ Describe 'A slow pipeline loses nothing at QoS 1' {
             $port = $server.Port
         }
         else {
-            $embedded = Start-MqttBroker -Port 0 -Name 'flood-broker'
-            $embedded.Broker.Options.MaxQueuedMessagesPerSession = 100000
+            $embedded = Start-MqttBroker -Port 0 -Name 'flood-broker' -MaxQueuedMessages 100000
             $port = $embedded.Port
         }
         try {
