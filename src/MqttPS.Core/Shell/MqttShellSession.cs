@@ -64,6 +64,9 @@ namespace MqttPS.Core.Shell
         {
             var name = settings.Name ?? Connections.NextName();
             Connections.EnsureNameFree(name);
+            // Looked at before connecting: the broker may end the other connection before Open returns.
+            var live = string.IsNullOrEmpty(settings.ClientId) ? new MqttConnection[0] : Connections.All.Where(c =>
+                c.TakenOverBy == null && (c.IsConnected || c.Client.IsReconnecting) && string.Equals(c.ClientId, settings.ClientId, StringComparison.Ordinal)).ToArray();
             var connection = MqttConnection.Open(name, settings, ClientFactory, host);
             try
             {
@@ -74,11 +77,7 @@ namespace MqttPS.Core.Shell
                 connection.Close(host, OperationTimeout);
                 throw;
             }
-            var sameClientId = string.IsNullOrEmpty(settings.ClientId) ? new MqttConnection[0] : Connections.All.Where(c =>
-                !ReferenceEquals(c, connection) && c.TakenOverBy == null && (c.IsConnected || c.Client.IsReconnecting) &&
-                string.Equals(c.ClientId, connection.ClientId, StringComparison.Ordinal) &&
-                string.Equals(c.Broker, connection.Broker, StringComparison.OrdinalIgnoreCase)).ToArray();
-            foreach (var other in sameClientId)
+            foreach (var other in live.Where(c => string.Equals(c.Broker, connection.Broker, StringComparison.OrdinalIgnoreCase)))
             {
                 other.MarkTakenOver(connection.Name);
                 host?.WriteWarning("The client id '" + connection.ClientId + "' was in use by the connection '" + other.Name + "' to " + other.Broker +

@@ -174,6 +174,24 @@ namespace MqttPS.Module.Tests.Shell
             Assert.Null(other.TakenOverBy);
         }
 
+        [Fact]
+        public void The_takeover_is_reported_even_when_the_broker_ended_the_other_connection_before_the_new_one_was_ready()
+        {
+            ScriptedClientFactory factory = null;
+            factory = new ScriptedClientFactory(settings =>
+            {
+                // An MQTT 5.0 broker sends DISCONNECT 0x8E to the first connection as it accepts the second.
+                if (factory.Created.Count == 1) factory.Created[0].Lose("DISCONNECT SessionTakenOver");
+                return new ScriptedShellClient { ClientId = settings.ClientId };
+            });
+            var session = new MqttShellSession(factory);
+            var host = new RecordingHost();
+            var first = session.Connect(new MqttConnectionSettings { ClientId = "twice", Name = "first", AutoReconnect = true }, host);
+            session.Connect(new MqttConnectionSettings { ClientId = "twice", Name = "second" }, host);
+            Assert.Contains("'twice' was in use by the connection 'first'", Assert.Single(host.Warnings));
+            Assert.Equal("second", first.TakenOverBy);
+        }
+
         [Theory]
         [InlineData(false, "RetainedPayloadMissing")]
         [InlineData(true, "RetainedPayloadNull")]
