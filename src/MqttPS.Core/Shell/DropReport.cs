@@ -15,7 +15,8 @@ namespace MqttPS.Core.Shell
         private readonly Func<long, long, bool, string> _describe;
         private long _reported;
 
-        /// <param name="describe">The warning text for (newly dropped, dropped in all, final).</param>
+        /// <summary><paramref name="describe"/> gives the warning text for (newly dropped, dropped in all, final);
+        /// <paramref name="interval"/> defaults to <see cref="DefaultInterval"/>.</summary>
         public DropReport(Func<long, long, bool, string> describe, TimeSpan? interval = null)
         {
             _describe = describe ?? throw new ArgumentNullException(nameof(describe));

@@ -42,7 +42,9 @@ namespace MqttPS.Core.Shell
         {
         }
 
-        /// <param name="publish">How to publish on <paramref name="target"/> (e.g. with a window of its own); null: its PublishAsync.</param>
+        /// <summary>A window of <paramref name="size"/> messages on <paramref name="target"/>, each acknowledged within
+        /// <paramref name="acknowledgeTimeout"/>; <paramref name="publish"/> says how to publish there (e.g. with a
+        /// window of its own), null: its PublishAsync.</summary>
         public PublishWindow(IPublishTarget target, int size, TimeSpan acknowledgeTimeout, Func<MqttMessage, CancellationToken, Task<MqttPublishOutcome>> publish = null)
         {
             if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "The publish window holds at least one message.");
