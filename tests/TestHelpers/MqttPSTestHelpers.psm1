@@ -120,7 +120,7 @@ function Wait-MosquittoSubscriberLine {
     <# The lines a subscriber from Start-MosquittoSubscriber received on its topic (probes left out), once there are
        -Count of them, or none has come for -QuietSeconds, or -TimeoutSeconds have passed (then those that arrived:
        the caller's assertion says what is missing). #>
-    param([Parameter(Mandatory)] $Subscriber, [Parameter(Mandatory)] [int] $Count, [double] $TimeoutSeconds = 60, [double] $QuietSeconds = 3)
+    param([Parameter(Mandatory)] $Subscriber, [Parameter(Mandatory)] [int] $Count, [double] $TimeoutSeconds = 60, [double] $QuietSeconds = 5)
     $read = { @(Get-Content $Subscriber.OutputPath | Where-Object { $_ -notlike "$($Subscriber.ProbeTopic) *" }) }
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     $seen = -1; $quietUntil = [DateTime]::UtcNow.AddSeconds($QuietSeconds)
