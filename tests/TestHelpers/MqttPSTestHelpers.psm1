@@ -568,4 +568,32 @@ function Invoke-ExampleCode {
     $result
 }
 
+function Start-MosquittoConfig {
+    <#
+    Starts Debian's mosquitto with an existing configuration file (which names its own listeners); -Port is the port
+    to wait for. Returns an object Stop-Mosquitto accepts (it removes -Directory, by default the file's folder,
+    unless -KeepDirectory) and Start-MosquittoProcess restarts.
+    #>
+    param([Parameter(Mandatory)] [string] $ConfigPath, [Parameter(Mandatory)] [int] $Port, [string] $Directory)
+    if (-not $Directory) { $Directory = Split-Path -Parent $ConfigPath }
+    $server = [pscustomobject]@{
+        Port = $Port; Uri = "mqtt://127.0.0.1:$Port"; Directory = $Directory; ConfigPath = $ConfigPath; Process = $null
+        LogPath = Join-Path $Directory 'mosquitto.log'
+    }
+    Start-MosquittoProcess -Server $server
+    $server
+}
+
+function New-MosquittoPasswordFile {
+    <# Writes a password file with mosquitto_passwd (-b) for a hashtable of user names and passwords. #>
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [hashtable] $Users)
+    $first = $true
+    foreach ($user in $Users.Keys) {
+        $arguments = @(if ($first) { '-c' }) + @('-b', $Path, $user, $Users[$user])
+        $output = & mosquitto_passwd @arguments 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "mosquitto_passwd failed: $output" }
+        $first = $false
+    }
+}
+
 Export-ModuleMember -Function *

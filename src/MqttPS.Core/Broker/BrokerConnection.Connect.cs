@@ -23,6 +23,12 @@ namespace MqttPS.Core.Broker
                 RefuseConnect(V5 ? ConnectReasonCode.ServerBusy : ConnectReasonCode.ServerUnavailable, "maximum connections (" + options.MaxConnections + ") reached");
                 return;
             }
+            var listener = _accepted.Listener;
+            if (listener != null && listener.MaxConnections > 0 && _broker.ConnectedCountOn(listener) >= listener.MaxConnections)
+            {
+                RefuseConnect(V5 ? ConnectReasonCode.ServerBusy : ConnectReasonCode.ServerUnavailable, "maximum connections of " + _accepted.ListenerName + " (" + listener.MaxConnections + ") reached");
+                return;
+            }
 
             var clientId = p.ClientId ?? string.Empty;
             var assigned = false;
@@ -34,13 +40,13 @@ namespace MqttPS.Core.Broker
                     RefuseConnect(ConnectReasonCode.ClientIdentifierNotValid, "empty client id" + (p.CleanStart ? "" : " with clean session 0"));
                     return;
                 }
-                if (!options.AllowZeroLengthClientId)
+                if (!(listener?.AllowZeroLengthClientId ?? options.AllowZeroLengthClientId))
                 {
                     // A server MAY refuse an empty client id [MQTT-3.1.3-8]; 5.0 gets 0x80 as from mosquitto.
                     RefuseConnect(V5 ? ConnectReasonCode.UnspecifiedError : ConnectReasonCode.ClientIdentifierNotValid, "empty client id (zero-length client ids are not allowed)");
                     return;
                 }
-                clientId = _broker.AssignClientId();
+                clientId = _broker.AssignClientId(listener?.AssignedClientIdPrefix);
                 assigned = true;
             }
             else if (options.ClientIdPrefix != null && !clientId.StartsWith(options.ClientIdPrefix, StringComparison.Ordinal))
@@ -100,13 +106,24 @@ namespace MqttPS.Core.Broker
                 CertificateIdentity = _accepted.CertificateIdentity,
                 Packet = p,
             };
-            var verdict = await AuthenticateAsync(context).ConfigureAwait(false);
+            var verdict = await AuthenticateAsync(listener?.Authenticator ?? _broker.Authenticator, context).ConfigureAwait(false);
             if (verdict != ConnectReasonCode.Success)
             {
                 RefuseConnect(verdict, "refused by the authenticator (" + verdict + ")");
                 return;
             }
             if (IsClosing) return;
+            if (listener != null && listener.UseUsernameAsClientId)
+            {
+                // mosquitto's use_username_as_clientid: the user name is the client id, so no client can pose as another.
+                if (context.Username == null)
+                {
+                    RefuseConnect(ConnectReasonCode.NotAuthorized, "this listener takes the client id from the user name, and the client gave none");
+                    return;
+                }
+                clientId = context.Username;
+                assigned = false;
+            }
 
             ClientId = clientId;
             var username = context.Username;
@@ -115,7 +132,7 @@ namespace MqttPS.Core.Broker
             Identity = new MqttClientIdentity(clientId, username, p.ProtocolVersion);
             // The will is published in this user's name, so it must be a topic this user may write (checked again when
             // it is published). Refused here, the client learns of it now rather than finding its will missing later.
-            if (p.Will != null && !_broker.Authorizer.CanPublish(Identity, p.Will.Topic))
+            if (p.Will != null && !Authorizer.CanPublish(Identity, p.Will.Topic))
             {
                 RefuseConnect(ConnectReasonCode.NotAuthorized, "will topic '" + p.Will.Topic + "' not authorized for " + DescribeUser(username));
                 return;
@@ -127,7 +144,8 @@ namespace MqttPS.Core.Broker
             KeepAliveSeconds = p.KeepAliveSeconds;
             var keepAliveCapped = V5 && options.MaximumKeepAlive > 0 && (p.KeepAliveSeconds == 0 || p.KeepAliveSeconds > options.MaximumKeepAlive);
             if (keepAliveCapped) KeepAliveSeconds = options.MaximumKeepAlive;
-            _aliases = TopicAliasMap.Create(V5 ? options.TopicAliasMaximum : (ushort)0, V5 ? (props?.TopicAliasMaximum ?? (ushort)0) : (ushort)0);
+            var topicAliasMaximum = listener?.TopicAliasMaximum ?? options.TopicAliasMaximum;
+            _aliases = TopicAliasMap.Create(V5 ? topicAliasMaximum : (ushort)0, V5 ? (props?.TopicAliasMaximum ?? (ushort)0) : (ushort)0);
             uint expiry = V5 ? (props?.SessionExpiryInterval ?? 0) : (p.CleanStart ? 0 : uint.MaxValue);
             var grantedExpiry = Math.Min(expiry, options.MaximumSessionExpiryInterval);
             _connectSessionExpiry = grantedExpiry;
@@ -139,7 +157,7 @@ namespace MqttPS.Core.Broker
                 var cp = connAck.Properties;
                 // Announced in the order mosquitto uses: Topic Alias Maximum, Server Keep Alive, Retain Available,
                 // Maximum Packet Size, Receive Maximum.
-                if (options.TopicAliasMaximum > 0) cp.TopicAliasMaximum = options.TopicAliasMaximum;
+                if (topicAliasMaximum > 0) cp.TopicAliasMaximum = topicAliasMaximum;
                 if (keepAliveCapped) cp.ServerKeepAlive = options.MaximumKeepAlive;
                 if (!options.RetainAvailable) cp.RetainAvailable = 0;
                 if (options.MaximumPacketSize > 0) cp.MaximumPacketSize = options.MaximumPacketSize;
@@ -173,9 +191,8 @@ namespace MqttPS.Core.Broker
         /// task, and on the epoll loop's thread that would stall every connection of the loop: it is called on the
         /// thread pool there. The built-in ones never block (the password file hashes on the thread pool itself).
         /// </summary>
-        private Task<ConnectReasonCode> AuthenticateAsync(MqttConnectContext context)
+        private static Task<ConnectReasonCode> AuthenticateAsync(IMqttBrokerAuthenticator authenticator, MqttConnectContext context)
         {
-            var authenticator = _broker.Authenticator;
             if (!Transport.Epoll.EpollEventLoop.IsLoopThread || authenticator is AllowAllAuthenticator || authenticator is Security.MqttPasswordFileAuthenticator)
                 return authenticator.AuthenticateAsync(context);
             return Task.Run(() => authenticator.AuthenticateAsync(context));

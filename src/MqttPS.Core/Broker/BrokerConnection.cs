@@ -70,6 +70,7 @@ namespace MqttPS.Core.Broker
         {
             _broker = broker;
             _accepted = accepted;
+            Authorizer = accepted.Listener?.Authorizer ?? broker.Authorizer;
             _stream = accepted.Stream;
             // Not on .NET Framework (Windows PowerShell): its NetworkStream expects a blocking socket, and its
             // asynchronous writes keep no per-socket state that direct writes would save.
@@ -87,6 +88,12 @@ namespace MqttPS.Core.Broker
         }
 
         public EndPoint RemoteEndPoint => _accepted.RemoteEndPoint;
+
+        /// <summary>The listener that accepted this connection, or null (a custom listener).</summary>
+        public MqttListenerOptions Listener => _accepted.Listener;
+
+        /// <summary>The topic rules for this client: its listener's (per_listener_settings), else the broker's.</summary>
+        public IMqttBrokerAuthorizer Authorizer { get; }
         public MqttProtocolVersion ProtocolVersion { get; private set; } = MqttProtocolVersion.V311;
         public bool V5 { get; private set; }
         public string ClientId { get; private set; }
@@ -348,7 +355,7 @@ namespace MqttPS.Core.Broker
                 throw new MqttProtocolException(MqttReasonCode.MalformedPacket, null, "control characters in the topic name (section 1.5.4)");
             if (p.Retain && !_broker.Options.RetainAvailable)
                 throw new MqttProtocolException(MqttReasonCode.RetainNotSupported, "MQTT-3.2.2-14", "PUBLISH with RETAIN, and retained messages are not available");
-            var authorized = _broker.Authorizer.CanPublish(Identity, topic);
+            var authorized = Authorizer.CanPublish(Identity, topic);
             if (!authorized) _broker.OnMessageDropped(ClientId, null, "not authorized to publish to '" + topic + "'", topic);
             else if (_broker.Options.MaximumPayloadSize > 0 && p.Payload.Length > _broker.Options.MaximumPayloadSize)
             {
@@ -527,7 +534,7 @@ namespace MqttPS.Core.Broker
                     if (s.NoLocal)
                         throw new MqttProtocolException(MqttReasonCode.ProtocolError, "MQTT-3.8.3-4", "No Local set on shared subscription '" + filter + "'");
                 }
-                if (!_broker.Authorizer.CanSubscribe(Identity, filter))
+                if (!Authorizer.CanSubscribe(Identity, filter))
                 {
                     ack.ReasonCodes.Add(V5 ? SubAckReasonCode.NotAuthorized : SubAckReasonCode.UnspecifiedError);
                     continue;
@@ -607,7 +614,7 @@ namespace MqttPS.Core.Broker
                 bool subscribed;
                 lock (session) subscribed = session.TryGetSubscription(sub.TopicFilter, out var current) && ReferenceEquals(current, sub);
                 if (!subscribed) continue;
-                if (!_broker.Authorizer.CanReceive(Identity, m.Topic)) continue;
+                if (!Authorizer.CanReceive(Identity, m.Topic)) continue;
                 var qos = m.QoS < sub.QoS ? m.QoS : sub.QoS;
                 // Retained messages sent because of a subscription carry RETAIN=1 [MQTT-3.3.1-9].
                 lock (session) session.Deliver(new QueuedMessage(m, qos, true, sub.SubscriptionIdentifier) { AuthorizedFor = Identity });
@@ -792,7 +799,7 @@ namespace MqttPS.Core.Broker
         /// </summary>
         private bool IsAuthorizedToReceive(QueuedMessage delivery)
         {
-            var authorizer = _broker.Authorizer;
+            var authorizer = Authorizer;
             if (authorizer is AllowAllAuthorizer || ReferenceEquals(delivery.AuthorizedFor, Identity)) return true;
             if (!authorizer.CanReceive(Identity, delivery.Message.Topic)) return false;
             delivery.AuthorizedFor = Identity;

@@ -31,6 +31,9 @@ namespace MqttPS.Core.Broker
         /// <summary>The username a TLS listener derived from the client certificate (use_identity_as_username), or null.</summary>
         public string CertificateIdentity { get; set; }
 
+        /// <summary>The listener that accepted the connection (its per-listener settings apply), or null for a custom listener.</summary>
+        public MqttListenerOptions Listener { get; set; }
+
         /// <summary>The underlying socket when there is one: lets the broker send FIN after its last packet (so a
         /// DISCONNECT is not lost to a reset) before closing.</summary>
         public Socket Socket { get; }

@@ -37,6 +37,7 @@ namespace MqttPS.Core.Broker
         private bool _restoring;
         private long _expiredSessions;
         private long _socketsOpened;
+        private readonly ConcurrentDictionary<MqttListenerOptions, int> _connectedPerListener = new ConcurrentDictionary<MqttListenerOptions, int>();
 
         public MqttBroker(MqttBrokerOptions options = null)
         {
@@ -87,6 +88,9 @@ namespace MqttPS.Core.Broker
         internal SessionStore Sessions { get; } = new SessionStore();
         internal int ConnectedCount => Counters.ClientsConnected;
 
+        /// <summary>Clients connected through a listener that has a connection limit of its own.</summary>
+        internal int ConnectedCountOn(MqttListenerOptions listener) => _connectedPerListener.TryGetValue(listener, out var n) ? n : 0;
+
         /// <summary>Connections not yet fully ended (a closed clean session is gone once its connection is off this count).</summary>
         internal int OpenConnectionCount => _connections.Count;
 
@@ -102,7 +106,7 @@ namespace MqttPS.Core.Broker
             var listeners = new List<IMqttBrokerListener>();
             foreach (var listener in Options.ResolveListeners())
             {
-                if (listener.Kind == MqttListenerKind.Tcp) listeners.Add(new MqttTcpListener(listener.BindAddress, listener.Port) { UseEpoll = Options.UseEpollSockets });
+                if (listener.Kind == MqttListenerKind.Tcp) listeners.Add(new MqttTcpListener(listener.BindAddress, listener.Port) { UseEpoll = Options.UseEpollSockets, Listener = listener });
                 else
                 {
                     var transport = new MqttTransportListener(listener);
@@ -319,7 +323,7 @@ namespace MqttPS.Core.Broker
                     var now = MonotonicClock.NowMilliseconds;
                     KeepAliveMonitor.Check(_connections.Keys, now, connectTimeout);
                     var due = _wills.TakeDue(now);
-                    if (due != null) foreach (var will in due) PublishWill(will.Will, will.Publisher);
+                    if (due != null) foreach (var will in due) PublishWill(will.Will, will.Publisher, will.Authorizer);
                     if (now - lastSessionSweep >= 1000)
                     {
                         lastSessionSweep = now;
@@ -472,11 +476,13 @@ namespace MqttPS.Core.Broker
                 // No Local: not back to the publisher's own subscription [MQTT-3.8.3-3].
                 if (subscription.NoLocal && message.SenderClientId != null && message.SenderClientId == session.ClientId) continue;
                 MqttClientIdentity receiver = null;
-                if (!(Authorizer is AllowAllAuthorizer))
+                // The rules of the listener the session's client came through (per_listener_settings), else the broker's.
+                var authorizer = session.Authorizer ?? Authorizer;
+                if (!(authorizer is AllowAllAuthorizer))
                 {
                     // An offline session is checked as its owner; whoever resumes it is checked again at sending.
                     receiver = session.Connection?.Identity ?? new MqttClientIdentity(session.ClientId, session.Username, MqttProtocolVersion.V311);
-                    if (!Authorizer.CanReceive(receiver, message.Topic)) continue;
+                    if (!authorizer.CanReceive(receiver, message.Topic)) continue;
                 }
                 var qos = Options.UpgradeOutgoingQoS || message.QoS > subscription.QoS ? subscription.QoS : message.QoS;
                 // Live messages carry RETAIN=0 unless the subscription asked for Retain As Published [MQTT-3.3.1-12/13].
@@ -491,9 +497,9 @@ namespace MqttPS.Core.Broker
 
         /// <summary>Publishes a will in the name of the client that set it: checked against that client's rights now, as
         /// they were at CONNECT (a custom authorizer's answer may have changed meanwhile).</summary>
-        private void PublishWill(BrokerMessage will, MqttClientIdentity publisher)
+        private void PublishWill(BrokerMessage will, MqttClientIdentity publisher, IMqttBrokerAuthorizer authorizer)
         {
-            if (!Authorizer.CanPublish(publisher, will.Topic))
+            if (!authorizer.CanPublish(publisher, will.Topic))
             {
                 OnMessageDropped(will.SenderClientId, will, "will not authorized for '" + will.Topic + "' (" + (publisher.Username == null ? "anonymous client" : "user '" + publisher.Username + "'") + ")");
                 return;
@@ -538,8 +544,8 @@ namespace MqttPS.Core.Broker
 
         // ------------------------------------------------------------------ sessions
 
-        internal string AssignClientId()
-            => (Options.AssignedClientIdPrefix ?? Options.Name + "-") + Guid.NewGuid().ToString("N").Substring(0, 12) + "-" + Interlocked.Increment(ref _clientIdCounter);
+        internal string AssignClientId(string prefix = null)
+            => (prefix ?? Options.AssignedClientIdPrefix ?? Options.Name + "-") + Guid.NewGuid().ToString("N").Substring(0, 12) + "-" + Interlocked.Increment(ref _clientIdCounter);
 
         /// <summary>When an offline session with this expiry interval ends (monotonic milliseconds); a session that
         /// never expires by itself is kept for <see cref="MqttBrokerOptions.PersistentClientExpiration"/> when set.</summary>
@@ -598,6 +604,7 @@ namespace MqttPS.Core.Broker
                     session.ExpiresAtMilliseconds = long.MaxValue;
                     session.Connection = connection;
                     session.Username = connection.Username;
+                    session.Authorizer = connection.Authorizer;
                     session.OwnerKnown = true;
                     if (Persistence != null)
                     {
@@ -621,9 +628,10 @@ namespace MqttPS.Core.Broker
                     session.ResendInflight();
                 }
             }
-            if (expiredWill != null) PublishWill(expiredWill.Will, expiredWill.Publisher);
+            if (expiredWill != null) PublishWill(expiredWill.Will, expiredWill.Publisher, expiredWill.Authorizer);
             previous?.CloseWithReason(DisconnectReasonCode.SessionTakenOver, "session taken over by a new connection with the same client id");
             Counters.ClientConnected();
+            if (connection.Listener != null && connection.Listener.MaxConnections > 0) _connectedPerListener.AddOrUpdate(connection.Listener, 1, (_, n) => n + 1);
             if (EventRaised != null)
                 Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.ClientConnected, ClientId = clientId, Reason = connection.RemoteEndPoint?.ToString() });
             return session;
@@ -633,6 +641,7 @@ namespace MqttPS.Core.Broker
         {
             if (!connection.IsConnected) return;
             Counters.ClientDisconnected();
+            if (connection.Listener != null && connection.Listener.MaxConnections > 0) _connectedPerListener.AddOrUpdate(connection.Listener, 0, (_, n) => n - 1);
             var session = connection.Session;
             var now = MonotonicClock.NowMilliseconds;
             bool owner;
@@ -648,12 +657,12 @@ namespace MqttPS.Core.Broker
             {
                 var message = BrokerMessage.FromWill(will, connection.ClientId, now);
                 uint delay = connection.V5 && will.HasProperties ? will.Properties.WillDelayInterval ?? 0 : 0;
-                if (delay == 0) PublishWill(message, connection.Identity);
+                if (delay == 0) PublishWill(message, connection.Identity, connection.Authorizer);
                 else if (owner)
                 {
                     // The will waits for its delay, but never outlives the session [MQTT-3.1.3-9].
-                    if (expiry == 0) PublishWill(message, connection.Identity);
-                    else _wills.Schedule(session, message, connection.Identity, now + Math.Min(delay, expiry) * 1000L);
+                    if (expiry == 0) PublishWill(message, connection.Identity, connection.Authorizer);
+                    else _wills.Schedule(session, message, connection.Identity, connection.Authorizer, now + Math.Min(delay, expiry) * 1000L);
                 }
                 // Taken over with a will delay: the client is back on its session, so the will is not sent.
             }
@@ -673,7 +682,7 @@ namespace MqttPS.Core.Broker
                 DiscardSession(session);
             }
             var will = _wills.TakeForSessionEnd(session);
-            if (will != null) PublishWill(will.Will, will.Publisher);
+            if (will != null) PublishWill(will.Will, will.Publisher, will.Authorizer);
         }
 
         private void DiscardSession(MqttSession session)

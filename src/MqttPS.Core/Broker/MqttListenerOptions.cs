@@ -23,8 +23,35 @@ namespace MqttPS.Core.Broker
         /// <summary>0 picks a free port; the bound one is in <see cref="MqttBroker.Endpoints"/>.</summary>
         public int Port { get; set; }
 
-        /// <summary>WebSocket path, for the WebSocket kinds.</summary>
+        /// <summary>WebSocket path, for the WebSocket kinds; null accepts every path (as mosquitto's WebSocket listeners do).</summary>
         public string Path { get; set; } = "/mqtt";
+
+        /// <summary>With <see cref="IPAddress.IPv6Any"/>: IPv6 clients only (mosquitto's socket_domain ipv6); otherwise that
+        /// address takes IPv4 clients too.</summary>
+        public bool IPv6Only { get; set; }
+
+        /// <summary>Clients connected through this listener at most (mosquitto's per-listener max_connections); 0 = no
+        /// limit of its own. Further clients get CONNACK Server unavailable (3.1.1) / Server busy (5.0).</summary>
+        public int MaxConnections { get; set; }
+
+        /// <summary>Topic Alias Maximum for 5.0 clients of this listener (mosquitto's max_topic_alias); null = the broker's.</summary>
+        public ushort? TopicAliasMaximum { get; set; }
+
+        /// <summary>A client's user name becomes its client id (mosquitto's use_username_as_clientid); clients without
+        /// a user name are refused with Not authorized.</summary>
+        public bool UseUsernameAsClientId { get; set; }
+
+        /// <summary>Authentication for this listener's clients (mosquitto's per_listener_settings); null = the broker's.</summary>
+        public IMqttBrokerAuthenticator Authenticator { get; set; }
+
+        /// <summary>Topic permissions for this listener's clients (per_listener_settings); null = the broker's.</summary>
+        public IMqttBrokerAuthorizer Authorizer { get; set; }
+
+        /// <summary>Whether this listener's clients may connect with an empty client id; null = the broker's setting.</summary>
+        public bool? AllowZeroLengthClientId { get; set; }
+
+        /// <summary>Start of the client ids assigned to this listener's clients; null = the broker's.</summary>
+        public string AssignedClientIdPrefix { get; set; }
 
         /// <summary>Whether the kind runs over TLS (and so needs a server certificate).</summary>
         public bool IsSecure => Kind == MqttListenerKind.Tls || Kind == MqttListenerKind.SecureWebSocket;
@@ -44,6 +71,9 @@ namespace MqttPS.Core.Broker
         /// <summary>PEM (or DER) file of the certificate authorities trusted for client certificates (mosquitto's
         /// cafile). When unset, client certificates are checked against the operating system's trust store.</summary>
         public string ClientCaFile { get; set; }
+
+        /// <summary>A directory whose certificate files are trusted for client certificates too (mosquitto's capath).</summary>
+        public string ClientCaDirectory { get; set; }
 
         /// <summary>Use the client certificate's Common Name as the username, ignoring the CONNECT username
         /// (mosquitto's use_identity_as_username); such clients need no password.</summary>

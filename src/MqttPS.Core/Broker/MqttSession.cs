@@ -99,6 +99,10 @@ namespace MqttPS.Core.Broker
         /// offline. Only a connection of this user may resume or take over the session.</summary>
         public string Username { get; set; }
 
+        /// <summary>The topic rules of the listener the last connection came through (null: the broker's), for
+        /// authorization while the client is offline.</summary>
+        public IMqttBrokerAuthorizer Authorizer { get; set; }
+
         /// <summary>False for a session restored from a store written before owners were recorded: the first user to
         /// resume it becomes its owner.</summary>
         public bool OwnerKnown { get; set; }

@@ -34,6 +34,10 @@ namespace MqttPS.Core.Broker
         /// <summary>Whether accepted sockets run on the Linux epoll engine (<see cref="EpollEventLoop"/>) or on .NET's
         /// NetworkStream; null (the default): the epoll engine wherever it is supported.</summary>
         internal bool? UseEpoll { get; set; }
+
+        /// <summary>The options this listener was made from: handed on with every accepted connection (per-listener
+        /// settings) and asked whether an IPv6 wildcard listener takes IPv4 clients too.</summary>
+        public MqttListenerOptions Listener { get; set; }
         private bool _useEpoll;
 
         public Task StartAsync(Func<MqttAcceptedConnection, Task> accepted, CancellationToken cancellationToken)
@@ -42,7 +46,7 @@ namespace MqttPS.Core.Broker
             try
             {
                 if (_address.AddressFamily == AddressFamily.InterNetworkV6 && _address.Equals(IPAddress.IPv6Any))
-                    socket.DualMode = true;
+                    socket.DualMode = Listener == null || !Listener.IPv6Only;
                 // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which would let a second broker bind
                 // the same port silently. (.NET already allows rebinding over TIME_WAIT connections on Unix.)
                 socket.Bind(new IPEndPoint(_address, _port));
@@ -82,7 +86,7 @@ namespace MqttPS.Core.Broker
             try
             {
                 stream = new EpollSocketStream(fd, EpollEventLoop.Next());
-                var connection = new MqttAcceptedConnection(stream, remote, Name);
+                var connection = new MqttAcceptedConnection(stream, remote, Name) { Listener = Listener };
                 if (EpollEventLoop.InlineCompletions) _ = accepted(connection);
                 else ThreadPool.QueueUserWorkItem(_ => accepted(connection));
             }
@@ -110,7 +114,7 @@ namespace MqttPS.Core.Broker
                     client.NoDelay = true;
                     var remote = client.RemoteEndPoint;
                     // The stream owns the socket: closing the stream closes the socket (no OnClose delegate per connection).
-                    var connection = new MqttAcceptedConnection(new NetworkStream(client, ownsSocket: true), remote, Name, null, client) { StreamIsSocket = true };
+                    var connection = new MqttAcceptedConnection(new NetworkStream(client, ownsSocket: true), remote, Name, null, client) { StreamIsSocket = true, Listener = Listener };
                     // Not awaited: each connection runs on its own; the accept loop only hands it over.
                     _ = accepted(connection);
                 }

@@ -16,14 +16,17 @@ namespace MqttPS.Core.Broker
         {
             public BrokerMessage Will;
             public MqttClientIdentity Publisher;
+
+            /// <summary>The rules of the listener the client connected through.</summary>
+            public IMqttBrokerAuthorizer Authorizer;
             public long DueAtMilliseconds;
         }
 
         public int Count { get { lock (_pending) return _pending.Count; } }
 
-        public void Schedule(MqttSession session, BrokerMessage will, MqttClientIdentity publisher, long dueAtMilliseconds)
+        public void Schedule(MqttSession session, BrokerMessage will, MqttClientIdentity publisher, IMqttBrokerAuthorizer authorizer, long dueAtMilliseconds)
         {
-            lock (_pending) _pending[session] = new PendingWill { Will = will, Publisher = publisher, DueAtMilliseconds = dueAtMilliseconds };
+            lock (_pending) _pending[session] = new PendingWill { Will = will, Publisher = publisher, Authorizer = authorizer, DueAtMilliseconds = dueAtMilliseconds };
         }
 
         /// <summary>The client came back: its delayed will is not sent.</summary>

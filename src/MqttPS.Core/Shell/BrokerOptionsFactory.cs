@@ -17,9 +17,25 @@ namespace MqttPS.Core.Shell
     /// </summary>
     public static class BrokerOptionsFactory
     {
-        public static MqttBrokerOptions Create(string name, MqttBrokerSettings settings)
+        public static MqttBrokerOptions Create(string name, MqttBrokerSettings settings) => Create(name, settings, null, out _);
+
+        /// <summary>The options for <paramref name="settings"/>; with a configuration file, its warnings go to
+        /// <paramref name="warn"/> and the broker events its log settings ask for come back in
+        /// <paramref name="configuredEventKinds"/> (null otherwise).</summary>
+        public static MqttBrokerOptions Create(string name, MqttBrokerSettings settings, Action<string> warn, out IReadOnlyList<MqttBrokerEventKind> configuredEventKinds)
         {
             settings.Validate();
+            configuredEventKinds = null;
+            if (settings.ConfigPath != null)
+            {
+                var configuration = MosquittoConfigOverrides.Load(settings, warn);
+                configuredEventKinds = configuration.EventKinds;
+                var configured = configuration.Options;
+                configured.Name = name;
+                MosquittoConfigOverrides.Apply(configuration, settings, warn);
+                if (configured.PersistencePath != null) PreparePersistenceDirectory(configured.PersistencePath);
+                return configured;
+            }
             var bind = settings.ParseBindAddress();
             var options = new MqttBrokerOptions
             {
@@ -32,17 +48,7 @@ namespace MqttPS.Core.Shell
                 SysInterval = TimeSpan.FromSeconds(settings.SysIntervalSeconds),
                 AllowAnonymous = settings.AllowAnonymous ?? !(settings.HasUsers || settings.UseCertificateIdentityAsUsername),
             };
-            if (settings.MaxKeepAlive.HasValue) options.MaximumKeepAlive = (ushort)settings.MaxKeepAlive.Value;
-            if (settings.MaxInflightMessages.HasValue)
-            {
-                // mosquitto's max_inflight_messages: both directions, announced to 5.0 clients as Receive Maximum.
-                options.ReceiveMaximum = (ushort)settings.MaxInflightMessages.Value;
-                options.MaxInflightMessages = (ushort)settings.MaxInflightMessages.Value;
-            }
-            if (settings.MaxTopicAlias.HasValue) options.TopicAliasMaximum = (ushort)settings.MaxTopicAlias.Value;
-            if (settings.RetainAvailable.HasValue) options.RetainAvailable = settings.RetainAvailable.Value;
-            if (settings.AllowZeroLengthClientId.HasValue) options.AllowZeroLengthClientId = settings.AllowZeroLengthClientId.Value;
-            if (settings.MaxQueuedMessages.HasValue) options.MaxQueuedMessagesPerSession = settings.MaxQueuedMessages.Value;
+            ApplyLimits(options, settings);
             // With identities from certificates and no users, the table is empty but still needed: otherwise a client on
             // a listener without certificates could claim any user name and get that user's ACL rules.
             if (settings.HasUsers || settings.UseCertificateIdentityAsUsername)
@@ -69,7 +75,23 @@ namespace MqttPS.Core.Shell
             return options;
         }
 
-        private static MqttListenerOptions SecureListener(MqttListenerKind kind, System.Net.IPAddress bind, int port, X509Certificate2 certificate, MqttBrokerSettings settings) =>
+        /// <summary>The limit parameters that were given (null ones keep what <paramref name="options"/> has).</summary>
+        internal static void ApplyLimits(MqttBrokerOptions options, MqttBrokerSettings settings)
+        {
+            if (settings.MaxKeepAlive.HasValue) options.MaximumKeepAlive = (ushort)settings.MaxKeepAlive.Value;
+            if (settings.MaxInflightMessages.HasValue)
+            {
+                // mosquitto's max_inflight_messages: both directions, announced to 5.0 clients as Receive Maximum.
+                options.ReceiveMaximum = (ushort)settings.MaxInflightMessages.Value;
+                options.MaxInflightMessages = (ushort)settings.MaxInflightMessages.Value;
+            }
+            if (settings.MaxTopicAlias.HasValue) options.TopicAliasMaximum = (ushort)settings.MaxTopicAlias.Value;
+            if (settings.RetainAvailable.HasValue) options.RetainAvailable = settings.RetainAvailable.Value;
+            if (settings.AllowZeroLengthClientId.HasValue) options.AllowZeroLengthClientId = settings.AllowZeroLengthClientId.Value;
+            if (settings.MaxQueuedMessages.HasValue) options.MaxQueuedMessagesPerSession = settings.MaxQueuedMessages.Value;
+        }
+
+        internal static MqttListenerOptions SecureListener(MqttListenerKind kind, System.Net.IPAddress bind, int port, X509Certificate2 certificate, MqttBrokerSettings settings) =>
             new MqttListenerOptions
             {
                 Kind = kind,
@@ -84,10 +106,13 @@ namespace MqttPS.Core.Shell
             };
 
         /// <summary>The password file's users, with -Credential/-Users entries added (in memory; the file is not changed).</summary>
-        public static PasswordFile LoadUsers(MqttBrokerSettings settings)
+        public static PasswordFile LoadUsers(MqttBrokerSettings settings) => LoadUsers(settings.PasswordFilePath, settings);
+
+        /// <summary>The users of <paramref name="passwordFile"/> (none when null) with the settings' -Credential/-Users added.</summary>
+        internal static PasswordFile LoadUsers(string passwordFile, MqttBrokerSettings settings)
         {
-            var passwords = settings.PasswordFilePath == null ? new PasswordFile()
-                : LoadFile(settings.PasswordFilePath, "password file", "PasswordFile", p => PasswordFile.Load(p));
+            var passwords = passwordFile == null ? new PasswordFile()
+                : LoadFile(passwordFile, "password file", "PasswordFile", p => PasswordFile.Load(p));
             foreach (var user in settings.Users)
             {
                 try
@@ -124,7 +149,7 @@ namespace MqttPS.Core.Shell
             }
         }
 
-        private static X509Certificate2 LoadServerCertificate(MqttBrokerSettings settings)
+        internal static X509Certificate2 LoadServerCertificate(MqttBrokerSettings settings)
         {
             var source = settings.CertificatePath ?? settings.Certificate.Subject;
             try
@@ -148,7 +173,7 @@ namespace MqttPS.Core.Shell
             }
         }
 
-        private static void CheckClientCa(string path, X509Certificate2 serverCertificate)
+        internal static void CheckClientCa(string path, X509Certificate2 serverCertificate)
         {
             if (!File.Exists(path))
                 throw new MqttShellException("ClientCaNotFound", ShellErrorCategory.ObjectNotFound, "The client CA file '" + path + "' does not exist.", path);
@@ -163,7 +188,7 @@ namespace MqttPS.Core.Shell
             }
         }
 
-        private static void PreparePersistenceDirectory(string path)
+        internal static void PreparePersistenceDirectory(string path)
         {
             if (File.Exists(path))
                 throw new MqttShellException("InvalidPersistencePath", ShellErrorCategory.InvalidArgument,

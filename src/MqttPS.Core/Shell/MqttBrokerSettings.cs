@@ -12,6 +12,20 @@ namespace MqttPS.Core.Shell
         public const int DefaultTlsPort = 8883;
 
         public string Name { get; set; }
+
+        /// <summary>A mosquitto.conf file the broker is configured from; the parameters named in
+        /// <see cref="GivenParameters"/> are applied over it.</summary>
+        public string ConfigPath { get; set; }
+
+        /// <summary>Where relative paths in the configuration file start (mosquitto: its working directory); null = the
+        /// process's current directory.</summary>
+        public string WorkingDirectory { get; set; }
+
+        /// <summary>The Start-MqttBroker parameters given on the command line: with <see cref="ConfigPath"/>, only these
+        /// change what the file says (the others keep the file's values, not the parameters' defaults).</summary>
+        public ISet<string> GivenParameters { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        internal bool Given(string parameter) => GivenParameters.Contains(parameter);
         public int Port { get; set; } = 1883;
 
         /// <summary>Loopback unless told otherwise: a shell-started broker with anonymous access should not be
@@ -124,6 +138,15 @@ namespace MqttPS.Core.Shell
                     "Give the server certificate either as a file (-CertificatePath) or as an object (-Certificate), not both.", null);
             if (CertificatePath != null && !System.IO.File.Exists(CertificatePath))
                 throw new MqttShellException("CertificateNotFound", ShellErrorCategory.ObjectNotFound, "The certificate file '" + CertificatePath + "' does not exist.", CertificatePath);
+            if (SysIntervalSeconds < 0)
+                throw new MqttShellException("InvalidSysInterval", ShellErrorCategory.InvalidArgument, "-SysIntervalSeconds " + SysIntervalSeconds + " is negative (0 turns $SYS topics off).", SysIntervalSeconds);
+            if (MaxKeepAlive.HasValue) RequireRange(MaxKeepAlive.Value, 1, 65535, "MaxKeepAlive", "seconds");
+            if (MaxInflightMessages.HasValue) RequireRange(MaxInflightMessages.Value, 1, 65535, "MaxInflightMessages", "messages");
+            if (MaxTopicAlias.HasValue) RequireRange(MaxTopicAlias.Value, 0, 65535, "MaxTopicAlias", "aliases");
+            if (MaxQueuedMessages.HasValue) RequireRange(MaxQueuedMessages.Value, 0, int.MaxValue, "MaxQueuedMessages", "messages (0: no limit)");
+            // With a configuration file, the file may supply what a parameter needs (a certificate, users, a store):
+            // those combinations are checked once both are merged (MosquittoConfigOverrides).
+            if (ConfigPath != null) return;
             if (!HasCertificate)
             {
                 var needsCertificate = TlsPort.HasValue ? "-TlsPort" : SecureWebSocketPort.HasValue ? "-SecureWebSocketPort"
@@ -140,15 +163,9 @@ namespace MqttPS.Core.Shell
             if (Durability.HasValue && PersistencePath == null)
                 throw new MqttShellException("PersistencePathRequired", ShellErrorCategory.InvalidArgument,
                     "-Durability says how stored messages are flushed, and needs -PersistencePath (without it the broker stores nothing).", Durability.Value);
-            if (SysIntervalSeconds < 0)
-                throw new MqttShellException("InvalidSysInterval", ShellErrorCategory.InvalidArgument, "-SysIntervalSeconds " + SysIntervalSeconds + " is negative (0 turns $SYS topics off).", SysIntervalSeconds);
             if (AllowAnonymous == false && !HasUsers && !UseCertificateIdentityAsUsername)
                 throw new MqttShellException("NoWayIn", ShellErrorCategory.InvalidArgument,
                     "-AllowAnonymous:$false without -Credential, -Users, -PasswordFile or -UseCertificateIdentityAsUsername would refuse every client; give users or allow anonymous access.", null);
-            if (MaxKeepAlive.HasValue) RequireRange(MaxKeepAlive.Value, 1, 65535, "MaxKeepAlive", "seconds");
-            if (MaxInflightMessages.HasValue) RequireRange(MaxInflightMessages.Value, 1, 65535, "MaxInflightMessages", "messages");
-            if (MaxTopicAlias.HasValue) RequireRange(MaxTopicAlias.Value, 0, 65535, "MaxTopicAlias", "aliases");
-            if (MaxQueuedMessages.HasValue) RequireRange(MaxQueuedMessages.Value, 0, int.MaxValue, "MaxQueuedMessages", "messages (0: no limit)");
             RequireDistinctPorts();
         }
 

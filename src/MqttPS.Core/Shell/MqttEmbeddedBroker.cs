@@ -67,6 +67,13 @@ namespace MqttPS.Core.Shell
         /// <summary>The secure WebSocket listener's address ("wss://127.0.0.1:8443/mqtt"), or null.</summary>
         public string SecureWebSocketUri => UriOf(MqttListenerKind.SecureWebSocket);
 
+        /// <summary>The broker events the configuration file's log_type and connection_messages ask for (what -Wait
+        /// writes unless -EventKind says otherwise); null without a configuration file or without those directives.</summary>
+        public IReadOnlyList<MqttBrokerEventKind> ConfiguredEventKinds { get; private set; }
+
+        /// <summary>The mosquitto.conf file the broker was configured from, or null.</summary>
+        public string ConfigPath => Settings.ConfigPath;
+
         /// <summary>The persistence directory, or null when the broker keeps its state in memory only.</summary>
         public string PersistencePath => Broker.Options.PersistencePath;
 
@@ -88,12 +95,12 @@ namespace MqttPS.Core.Shell
         /// <summary>Builds and starts the broker, waiting on the pipeline thread.</summary>
         public static MqttEmbeddedBroker Start(string name, MqttBrokerSettings settings, IShellHost host)
         {
-            var options = BrokerOptionsFactory.Create(name, settings);
+            var options = BrokerOptionsFactory.Create(name, settings, text => host.WriteWarning(text), out var eventKinds);
             var directoryLock = options.PersistencePath == null ? null : PersistenceDirectoryLock.Acquire(options.PersistencePath, name);
             MqttBroker broker;
             try { broker = new MqttBroker(options); }
             catch { directoryLock?.Dispose(); throw; }
-            var embedded = new MqttEmbeddedBroker(name, broker, settings) { _directoryLock = directoryLock };
+            var embedded = new MqttEmbeddedBroker(name, broker, settings) { _directoryLock = directoryLock, ConfiguredEventKinds = eventKinds };
             try
             {
                 PipelineWait.Wait(broker.StartAsync(host.Stopping), host, null, TimeSpan.FromSeconds(30), "the broker '" + name + "' to start");
@@ -104,9 +111,11 @@ namespace MqttPS.Core.Shell
                 if (e is OperationCanceledException || e is MqttShellException) throw;
                 var category = e is System.Net.Sockets.SocketException se && se.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse
                     ? ShellErrorCategory.ResourceUnavailable : ShellErrorClassifier.CategoryOf(e);
-                var ports = string.Join(", ", settings.RequestedPorts().Select(p => p.Key + " " + p.Value));
+                var where = settings.ConfigPath != null
+                    ? string.Join(", ", options.Listeners.Select(l => l.BindAddress + ":" + l.Port + " (" + l.Kind + ")")) + " from '" + settings.ConfigPath + "'"
+                    : settings.BindAddress + " (" + string.Join(", ", settings.RequestedPorts().Select(p => p.Key + " " + p.Value)) + ")";
                 throw new MqttShellException("BrokerStartFailed", category,
-                    "Could not start the broker '" + name + "' on " + settings.BindAddress + " (" + ports + "): " + e.Message, name, e);
+                    "Could not start the broker '" + name + "' on " + where + ": " + e.Message, name, e);
             }
             embedded._recovery = broker.PersistenceRecovery;
             host.WriteVerbose("Broker '" + name + "' listening on " + string.Join(", ", embedded.Endpoints) + ".");

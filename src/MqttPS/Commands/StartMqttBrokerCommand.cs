@@ -24,6 +24,10 @@ namespace MqttPS.Commands
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        public string ConfigPath { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
         public string BindAddress { get; set; } = "127.0.0.1";
 
         [Parameter]
@@ -149,6 +153,8 @@ namespace MqttPS.Commands
             var settings = new MqttBrokerSettings
             {
                 Name = Name,
+                ConfigPath = ProviderPath(ConfigPath),
+                WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
                 Port = Port,
                 BindAddress = BindAddress,
                 CertificatePath = ProviderPath(CertificatePath),
@@ -178,6 +184,7 @@ namespace MqttPS.Commands
                 MaxPacketSize = Bound(nameof(MaxPacketSize)) ? (uint)MaxPacketSize : (uint?)null,
                 MaxConnectPacketSize = Bound(nameof(MaxConnectPacketSize)) ? (uint)MaxConnectPacketSize : (uint?)null,
             };
+            foreach (var given in MyInvocation.BoundParameters.Keys) settings.GivenParameters.Add(given);
             if (Credential != null)
                 foreach (var c in Credential) settings.Users.Add(new System.Collections.Generic.KeyValuePair<string, string>(c.UserName, PSConvert.ToPlainText(c.Password)));
             if (Users != null)
@@ -200,7 +207,7 @@ namespace MqttPS.Commands
             // Foreground: not registered in the session; it lives exactly as long as this command.
             _foreground = Require(() => MqttEmbeddedBroker.Start(settings.Name ?? "foreground", settings, this), Name, "BrokerStartFailed");
             WriteVerbose("Broker '" + _foreground.Name + "' runs in the foreground; press Ctrl+C to stop it.");
-            var kinds = EventKind;
+            var kinds = EventKind ?? (_foreground.ConfiguredEventKinds == null ? null : System.Linq.Enumerable.ToArray(_foreground.ConfiguredEventKinds));
             BrokerEventStream.Run(_foreground, this, kinds == null ? (System.Func<MqttBrokerEvent, bool>)null : e => System.Array.IndexOf(kinds, e.Kind) >= 0, WriteObject);
             if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
         }

@@ -69,6 +69,23 @@ namespace MqttPS.Module.Tests.Metadata
         }
 
         [Fact]
+        public void The_mosquitto_about_topic_lists_every_directive_with_its_status_and_note_as_the_reader_applies_it()
+        {
+            // The reference in about_MqttPS_Mosquitto is written from MosquittoDirectives.All: it must not drift from it.
+            var about = File.ReadAllText(Path.Combine(CmdletSurface.ModuleDirectory, "en-US", "about_MqttPS_Mosquitto.help.txt"));
+            var flat = System.Text.RegularExpressions.Regex.Replace(about, @"\s+", " ");
+            foreach (var d in MqttPS.Core.Broker.Configuration.MosquittoDirectives.All)
+            {
+                var heading = new System.Text.RegularExpressions.Regex(@"(?m)^    " + System.Text.RegularExpressions.Regex.Escape(d.Name) + @" +(\w+)\r?$");
+                var match = heading.Match(about);
+                Assert.True(match.Success, d.Name + " is missing from about_MqttPS_Mosquitto");
+                Assert.Equal(d.Status.ToString().ToLowerInvariant(), match.Groups[1].Value);
+                Assert.Contains(d.Name + " " + d.Status.ToString().ToLowerInvariant() + " " + d.Note, flat);
+            }
+            Assert.Contains("Start-MqttBroker -ConfigPath", about);
+        }
+
+        [Fact]
         public void About_topic_is_shipped()
         {
             var about = File.ReadAllText(Path.Combine(CmdletSurface.ModuleDirectory, "en-US", "about_MqttPS.help.txt"));

@@ -56,7 +56,7 @@ namespace MqttPS.Core.Broker.Listeners
                 {
                     try
                     {
-                        await ssl.AuthenticateAsServerAsync(_certificate, clientCertificateRequired: _options.RequireClientCertificate || _options.ClientCaFile != null,
+                        await ssl.AuthenticateAsServerAsync(_certificate, clientCertificateRequired: _options.RequireClientCertificate || _options.ClientCaFile != null || _options.ClientCaDirectory != null,
                             enabledSslProtocols: _protocols, checkCertificateRevocation: false).ConfigureAwait(false);
                     }
                     catch (Exception e) when (!(e is AuthenticationException) || failure != null)

@@ -24,6 +24,7 @@ namespace MqttPS.Core.Broker.Listeners
         private readonly IPAddress _address;
         private readonly int _port;
         private readonly string _path;
+        private readonly MqttListenerOptions _options;
         private readonly MqttTlsHandshaker _tls;
         private readonly TimeSpan _handshakeTimeout;
         private readonly MqttTcpListener _tcp;
@@ -38,8 +39,9 @@ namespace MqttPS.Core.Broker.Listeners
             _kind = options.Kind;
             _address = options.BindAddress ?? IPAddress.Any;
             _port = options.Port;
-            _tcp = new MqttTcpListener(_address, _port);
-            _path = string.IsNullOrEmpty(options.Path) ? "/mqtt" : options.Path;
+            _options = options;
+            _tcp = new MqttTcpListener(_address, _port) { Listener = options };
+            _path = string.IsNullOrEmpty(options.Path) ? null : options.Path;
             if (options.IsSecure) _tls = new MqttTlsHandshaker(options);
             _handshakeTimeout = options.HandshakeTimeout;
         }
@@ -114,7 +116,7 @@ namespace MqttPS.Core.Broker.Listeners
                         using (timeout.Token.Register(() => inner.Dispose()))
                         {
                             var handshake = await WebSocketHandshake.AcceptAsync(stream, SubProtocols, timeout.Token).ConfigureAwait(false);
-                            if (!string.Equals(handshake.Path.Split('?')[0], _path, StringComparison.Ordinal))
+                            if (_path != null && !string.Equals(handshake.Path.Split('?')[0], _path, StringComparison.Ordinal))
                             {
                                 await handshake.Stream.CloseAsync(1008, ct).ConfigureAwait(false);
                                 throw new MqttWebSocketException("WebSocket path '" + handshake.Path + "' is not served here (this listener serves '" + _path + "')");
@@ -129,6 +131,7 @@ namespace MqttPS.Core.Broker.Listeners
                 {
                     ClientCertificate = secure?.ClientCertificate,
                     CertificateIdentity = secure?.ClientIdentity,
+                    Listener = _options,
                 };
                 if (raw.Stream is EpollSocketStream epoll) epoll.CompletesInline = EpollEventLoop.InlineCompletions;
                 // Not awaited: the broker runs the connection from here on (as the TCP listener does).
