@@ -211,7 +211,10 @@ namespace MqttPS.Fuzz
             var v5 = random.Next(2) == 1;
             var version = v5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311;
             var templates = _templates[v5 ? 1 : 0];
-            var connect = MqttPacketEncoder.Encode(templates[random.Next(3)], version);
+            // A client id of its own per case: cases must not meet each other's sessions (a mutated CONNECT can make a
+            // session another user's, and the broker then rightly refuses the next case with that id).
+            var connectPacket = Connect(version, random.Next(3), "fuzz-" + random.Next().ToString("x8"));
+            var connect = MqttPacketEncoder.Encode(connectPacket, version);
             var roll = random.Next(10);
             if (roll < 3)
             {
@@ -284,17 +287,43 @@ namespace MqttPS.Fuzz
             return bytes.ToArray();
         }
 
-        /// <summary>Valid packets of every type; the first three are CONNECTs.</summary>
+        /// <summary>One of three valid CONNECTs: plain, with credentials and a will, or with an empty client id.</summary>
+        private static ConnectPacket Connect(MqttProtocolVersion version, int which, string clientId)
+        {
+            var v5 = version == MqttProtocolVersion.V500;
+            if (which == 2) return new ConnectPacket { ProtocolVersion = version, ClientId = "", CleanStart = true };
+            if (which == 1)
+            {
+                var withWill = new ConnectPacket
+                {
+                    ProtocolVersion = version, ClientId = clientId, CleanStart = false, KeepAliveSeconds = 60, Username = "user", Password = Encoding.UTF8.GetBytes("secret"),
+                    Will = new MqttWillMessage { Topic = "fuzz/will", Payload = Encoding.UTF8.GetBytes("gone"), QoS = MqttQualityOfService.AtLeastOnce, Retain = true },
+                };
+                if (v5)
+                {
+                    withWill.Will.Properties.WillDelayInterval = 1;
+                    withWill.Will.Properties.ContentType = "text/plain";
+                }
+                return withWill;
+            }
+            var plain = new ConnectPacket { ProtocolVersion = version, ClientId = clientId, CleanStart = true, KeepAliveSeconds = 30 };
+            if (v5)
+            {
+                plain.Properties.SessionExpiryInterval = 30;
+                plain.Properties.ReceiveMaximum = 10;
+                plain.Properties.TopicAliasMaximum = 5;
+                plain.Properties.UserProperties.Add(new MqttUserProperty("k", "v"));
+            }
+            return plain;
+        }
+
+        /// <summary>Valid packets of every type; the first three are CONNECTs (see <see cref="Connect"/>).</summary>
         private static MqttPacket[] Templates(MqttProtocolVersion version)
         {
             var v5 = version == MqttProtocolVersion.V500;
-            var plain = new ConnectPacket { ProtocolVersion = version, ClientId = "fuzz", CleanStart = true, KeepAliveSeconds = 30 };
-            var withWill = new ConnectPacket
-            {
-                ProtocolVersion = version, ClientId = "fuzz-will", CleanStart = false, KeepAliveSeconds = 60, Username = "user", Password = Encoding.UTF8.GetBytes("secret"),
-                Will = new MqttWillMessage { Topic = "fuzz/will", Payload = Encoding.UTF8.GetBytes("gone"), QoS = MqttQualityOfService.AtLeastOnce, Retain = true },
-            };
-            var empty = new ConnectPacket { ProtocolVersion = version, ClientId = "", CleanStart = true };
+            var plain = Connect(version, 0, "fuzz");
+            var withWill = Connect(version, 1, "fuzz-will");
+            var empty = Connect(version, 2, "");
             var publish2 = new PublishPacket { Topic = "fuzz/a/b", Payload = Encoding.UTF8.GetBytes("payload"), QoS = MqttQualityOfService.ExactlyOnce, PacketId = 7, Retain = true };
             var subscribe = new SubscribePacket { PacketId = 3 };
             subscribe.Subscriptions.Add(new MqttTopicSubscription("fuzz/+/b", MqttQualityOfService.AtLeastOnce));
@@ -306,12 +335,6 @@ namespace MqttPS.Fuzz
             var unsubAck = new UnsubAckPacket { PacketId = 4 };
             if (v5)
             {
-                plain.Properties.SessionExpiryInterval = 30;
-                plain.Properties.ReceiveMaximum = 10;
-                plain.Properties.TopicAliasMaximum = 5;
-                plain.Properties.UserProperties.Add(new MqttUserProperty("k", "v"));
-                withWill.Will.Properties.WillDelayInterval = 1;
-                withWill.Will.Properties.ContentType = "text/plain";
                 publish2.Properties.TopicAlias = 1;
                 publish2.Properties.MessageExpiryInterval = 60;
                 publish2.Properties.ResponseTopic = "fuzz/reply";
