@@ -18,7 +18,7 @@ namespace MqttPS.Core.Broker
             var props = V5 && p.HasProperties ? p.Properties : null;
             ClientMaximumPacketSize = props?.MaximumPacketSize ?? 0;
 
-            if (options.MaxConnections > 0 && _broker.ConnectedCount >= options.MaxConnections)
+            if (options.MaxConnections > 0 && !_accepted.IsInternal && _broker.ConnectedCount >= options.MaxConnections)
             {
                 RefuseConnect(V5 ? ConnectReasonCode.ServerBusy : ConnectReasonCode.ServerUnavailable, "maximum connections (" + options.MaxConnections + ") reached");
                 return;
@@ -106,7 +106,8 @@ namespace MqttPS.Core.Broker
                 CertificateIdentity = _accepted.CertificateIdentity,
                 Packet = p,
             };
-            var verdict = await AuthenticateAsync(listener?.Authenticator ?? _broker.Authenticator, context).ConfigureAwait(false);
+            var verdict = _accepted.IsInternal ? ConnectReasonCode.Success
+                : await AuthenticateAsync(listener?.Authenticator ?? _broker.Authenticator, context).ConfigureAwait(false);
             if (verdict != ConnectReasonCode.Success)
             {
                 RefuseConnect(verdict, "refused by the authenticator (" + verdict + ")");

@@ -70,7 +70,7 @@ namespace MqttPS.Core.Broker
         {
             _broker = broker;
             _accepted = accepted;
-            Authorizer = accepted.Listener?.Authorizer ?? broker.Authorizer;
+            Authorizer = accepted.IsInternal ? AllowAllAuthorizer.Instance : accepted.Listener?.Authorizer ?? broker.Authorizer;
             _stream = accepted.Stream;
             // Not on .NET Framework (Windows PowerShell): its NetworkStream expects a blocking socket, and its
             // asynchronous writes keep no per-socket state that direct writes would save.

@@ -31,6 +31,10 @@ namespace MqttPS.Core.Broker
         /// <summary>The username a TLS listener derived from the client certificate (use_identity_as_username), or null.</summary>
         public string CertificateIdentity { get; set; }
 
+        /// <summary>A connection of the broker's own making (a bridge's link to its broker): it is trusted, so neither
+        /// authentication, nor the ACL, nor the connection limits apply, as for mosquitto's bridges.</summary>
+        internal bool IsInternal { get; set; }
+
         /// <summary>The listener that accepted the connection (its per-listener settings apply), or null for a custom listener.</summary>
         public MqttListenerOptions Listener { get; set; }
 

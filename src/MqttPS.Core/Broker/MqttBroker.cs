@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
@@ -38,6 +39,7 @@ namespace MqttPS.Core.Broker
         private long _expiredSessions;
         private long _socketsOpened;
         private readonly ConcurrentDictionary<MqttListenerOptions, int> _connectedPerListener = new ConcurrentDictionary<MqttListenerOptions, int>();
+        private readonly List<Bridges.MqttBridge> _bridges = new List<Bridges.MqttBridge>();
 
         public MqttBroker(MqttBrokerOptions options = null)
         {
@@ -48,7 +50,21 @@ namespace MqttPS.Core.Broker
                 : (IMqttBrokerAuthenticator)new AllowAllAuthenticator(Options.AllowAnonymous));
             Authorizer = Options.Authorizer ?? (Options.AclFile != null ? new MqttAclAuthorizer(AclFile.Load(Options.AclFile)) : (IMqttBrokerAuthorizer)AllowAllAuthorizer.Instance);
             Retained = new MqttRetainedStore(OnRetainedChanged, Options.MaxRetainedMessages);
+            // Bridges are checked here too, so a wrong one is an error before anything listens.
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var localIds = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var bridge in Options.Bridges)
+            {
+                bridge.Validate();
+                if (!names.Add(bridge.Name)) throw new ArgumentException("Two bridges are named '" + bridge.Name + "'.");
+                if (!localIds.Add(bridge.ResolvedLocalClientId))
+                    throw new ArgumentException("The bridge '" + bridge.Name + "' has the local client id '" + bridge.ResolvedLocalClientId + "' of another bridge: give each its own.");
+                _bridges.Add(new Bridges.MqttBridge(this, bridge));
+            }
         }
+
+        /// <summary>The broker's bridges (<see cref="MqttBrokerOptions.Bridges"/>), running while the broker runs.</summary>
+        public IReadOnlyList<Bridges.MqttBridge> Bridges => _bridges;
 
         public MqttBrokerOptions Options { get; }
         public bool IsRunning { get; private set; }
@@ -149,12 +165,30 @@ namespace MqttPS.Core.Broker
                 _sys = new MqttSysTopicPublisher(GetStatistics, PublishSystemMessageAsync, new MqttSysTopicOptions { Interval = Options.SysInterval });
                 _sys.Start();
             }
+            foreach (var bridge in _bridges) await bridge.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>An in-process connection to this broker (a bridge's link to it): returns the client's end of it.</summary>
+        internal System.IO.Stream ConnectInternal(string name)
+        {
+            Transport.InProcessStream.CreatePair(out var client, out var server);
+            var accepted = new MqttAcceptedConnection(server, new Transport.InProcessEndPoint(name), name) { IsInternal = true };
+            _ = OnAcceptedAsync(accepted);
+            return client;
+        }
+
+        internal void OnBridgeStateChanged(Bridges.MqttBridge bridge, string what)
+        {
+            if (EventRaised != null)
+                Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.BridgeStateChanged, ClientId = bridge.Name, Reason = "bridge '" + bridge.Name + "' " + what });
         }
 
         /// <summary>Stops listening and closes every connection (5.0 clients get DISCONNECT 0x8B Server shutting down).</summary>
         public async Task StopAsync(CancellationToken cancellationToken = default)
         {
             if (!IsRunning) return;
+            // First the bridges, while their connections still work: they tell the remote brokers they are going.
+            foreach (var bridge in _bridges) { try { await bridge.StopAsync().ConfigureAwait(false); } catch (Exception e) { ReportInternalError(null, e); } }
             IsRunning = false;
             _stop.Cancel();
             List<IMqttBrokerListener> listeners;
@@ -177,6 +211,7 @@ namespace MqttPS.Core.Broker
             IsRunning = false;
             _stop?.Cancel();
             lock (_listeners) { foreach (var l in _listeners) l.Dispose(); _listeners.Clear(); }
+            foreach (var bridge in _bridges) bridge.Abort();
             foreach (var c in _connections.Keys) c.Abort("broker disposed");
             _sys?.Dispose();
             _ownedPersistence?.Dispose();
@@ -450,6 +485,7 @@ namespace MqttPS.Core.Broker
                 // mosquitto counts retained and session messages alike in its store.
                 StoredMessages = stored + retained,
                 StoredMessageBytes = storedBytes,
+                Bridges = _bridges.Select(b => b.GetStatistics()).ToList(),
             };
         }
 

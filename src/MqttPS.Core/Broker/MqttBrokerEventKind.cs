@@ -9,5 +9,8 @@ namespace MqttPS.Core.Broker
         MessagePublished,
         MessageDropped,
         RetainedMessageChanged,
+
+        /// <summary>A bridge connected, lost its connection, or could not connect (ClientId: the bridge's name).</summary>
+        BridgeStateChanged,
     }
 }

@@ -30,6 +30,10 @@ namespace MqttPS.Core.Broker
             return new[] { new MqttListenerOptions { Kind = MqttListenerKind.Tcp, BindAddress = BindAddress, Port = Port } };
         }
 
+        /// <summary>Remote brokers this broker connects to as a client, carrying topics across (mosquitto's bridges).
+        /// Started with the broker, after its listeners.</summary>
+        public List<Bridges.MqttBridgeOptions> Bridges { get; } = new List<Bridges.MqttBridgeOptions>();
+
         /// <summary>Listeners supplied ready-made (custom transports, tests). Started and stopped with the broker.</summary>
         public List<IMqttBrokerListener> CustomListeners { get; } = new List<IMqttBrokerListener>();
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace MqttPS.Core.Broker
 {
@@ -55,5 +56,8 @@ namespace MqttPS.Core.Broker
 
         /// <summary>Payload and topic bytes of the messages queued for sessions ($SYS store/messages/bytes).</summary>
         public long StoredMessageBytes { get; set; }
+
+        /// <summary>Each bridge's state and counters (also what its state notifications report).</summary>
+        public IReadOnlyList<Bridges.MqttBridgeStatistics> Bridges { get; set; } = new Bridges.MqttBridgeStatistics[0];
     }
 }

@@ -202,6 +202,7 @@ namespace MqttPS.Core.Client
                 Username = _options.Username,
                 Password = _options.Password,
                 Will = _options.Will,
+                IsBridge = _options.AnnounceAsBridge && version != MqttProtocolVersion.V500,
             };
             if (version == MqttProtocolVersion.V500)
             {
@@ -236,7 +237,9 @@ namespace MqttPS.Core.Client
                 try
                 {
                     Log("connecting to " + Address + " with " + Describe(version) + " as '" + _clientId + "'");
-                    stream = await MqttTransportConnector.ConnectAsync(Address, _options.Tls, linked.Token).ConfigureAwait(false);
+                    stream = _options.StreamFactory != null
+                        ? await _options.StreamFactory(linked.Token).ConfigureAwait(false)
+                        : await MqttTransportConnector.ConnectAsync(Address, _options.Tls, linked.Token).ConfigureAwait(false);
                     stage = "CONNACK";
                     decoder = new MqttPacketDecoder(version, _options.MaximumPacketSize);
                     ConnAckPacket connAck;

@@ -105,6 +105,14 @@ namespace MqttPS.Core.Client
 
         internal bool HasUserProperties => _userProperties != null && _userProperties.Count > 0;
 
+        /// <summary>Opens the connection's byte stream instead of TCP/TLS/WebSocket to <see cref="Address"/>: a broker's
+        /// bridge reaches its own broker through an in-process connection this way.</summary>
+        internal Func<System.Threading.CancellationToken, System.Threading.Tasks.Task<System.IO.Stream>> StreamFactory { get; set; }
+
+        /// <summary>3.1/3.1.1: bit 7 of the CONNECT protocol level (0x83/0x84), mosquitto's announcement of a bridge
+        /// (try_private): a broker that knows it does not send the bridge back what it published.</summary>
+        internal bool AnnounceAsBridge { get; set; }
+
         internal MqttClientOptions Validate()
         {
             if (Address == null) throw new ArgumentException("MqttClientOptions.Address is not set: give the broker host or URI.");

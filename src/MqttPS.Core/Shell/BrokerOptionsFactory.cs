@@ -33,6 +33,7 @@ namespace MqttPS.Core.Shell
                 var configured = configuration.Options;
                 configured.Name = name;
                 MosquittoConfigOverrides.Apply(configuration, settings, warn);
+                AddBridges(configured, settings);
                 if (configured.PersistencePath != null) PreparePersistenceDirectory(configured.PersistencePath);
                 return configured;
             }
@@ -72,7 +73,21 @@ namespace MqttPS.Core.Shell
                 options.Listeners.Add(new MqttListenerOptions { Kind = MqttListenerKind.WebSocket, BindAddress = bind, Port = settings.WebSocketPort.Value });
             if (settings.SecureWebSocketPort.HasValue)
                 options.Listeners.Add(SecureListener(MqttListenerKind.SecureWebSocket, bind, settings.SecureWebSocketPort.Value, certificate, settings));
+            AddBridges(options, settings);
             return options;
+        }
+
+        /// <summary>The -Bridge bridges, after the file's; a name used twice is an error naming it.</summary>
+        private static void AddBridges(MqttBrokerOptions options, MqttBrokerSettings settings)
+        {
+            foreach (var bridge in settings.Bridges)
+            {
+                BridgeDefinition.Validate(bridge);
+                if (options.Bridges.Exists(b => b.Name == bridge.Name))
+                    throw new MqttShellException("InvalidBridge", ShellErrorCategory.InvalidArgument,
+                        "-Bridge: a bridge named '" + bridge.Name + "' is defined twice" + (settings.ConfigPath != null ? " (in the configuration file and -Bridge, or twice in -Bridge)" : "") + ".", bridge.Name);
+                options.Bridges.Add(bridge);
+            }
         }
 
         /// <summary>The limit parameters that were given (null ones keep what <paramref name="options"/> has).</summary>

@@ -99,6 +99,9 @@ namespace MqttPS.Core.Shell
         /// <summary>Whether clients may connect with an empty client id and get one assigned; null = yes.</summary>
         public bool? AllowZeroLengthClientId { get; set; }
 
+        /// <summary>Bridges to remote brokers (-Bridge), next to those of the configuration file.</summary>
+        public IList<MqttPS.Core.Broker.Bridges.MqttBridgeOptions> Bridges { get; } = new List<MqttPS.Core.Broker.Bridges.MqttBridgeOptions>();
+
         /// <summary>Messages queued per session (offline, or beyond the in-flight window); 0 = no limit; null = 1000.</summary>
         public int? MaxQueuedMessages { get; set; }
 

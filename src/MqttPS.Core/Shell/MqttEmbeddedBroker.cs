@@ -92,6 +92,9 @@ namespace MqttPS.Core.Shell
         public MqttBrokerStatistics Statistics => Broker.GetStatistics();
         public IReadOnlyList<MqttBrokerClientInfo> Clients => Broker.GetClients();
 
+        /// <summary>Each bridge's state, address, messages in and out, drops and queue depth, read now.</summary>
+        public IReadOnlyList<MqttPS.Core.Broker.Bridges.MqttBridgeStatistics> Bridges => Broker.Bridges.Select(b => b.GetStatistics()).ToList();
+
         /// <summary>Builds and starts the broker, waiting on the pipeline thread.</summary>
         public static MqttEmbeddedBroker Start(string name, MqttBrokerSettings settings, IShellHost host)
         {

@@ -19,6 +19,14 @@ namespace MqttPS.Core.Transport
         /// <summary>CA certificate(s) the server certificate must chain to, instead of the system store.</summary>
         public string CaFile { get; set; }
 
+        /// <summary>A directory whose certificate files are trusted like <see cref="CaFile"/> (mosquitto's capath).</summary>
+        public string CaDirectory { get; set; }
+
+        /// <summary>Accept a server certificate that does not match the host name, still checking its chain
+        /// (mosquitto's --insecure and bridge_insecure). Unlike <see cref="SkipCertificateValidation"/>, an untrusted
+        /// certificate is still refused.</summary>
+        public bool IgnoreHostNameMismatch { get; set; }
+
         /// <summary>Client certificate: .pfx/.p12, or a PEM certificate (.pem/.crt).</summary>
         public string ClientCertificatePath { get; set; }
 

@@ -49,6 +49,19 @@ namespace MqttPS.Core.Transport
             return result;
         }
 
+        /// <summary>Every certificate in the files of a directory (mosquitto's capath: c_rehash links included); files
+        /// that hold no certificate are skipped.</summary>
+        public static List<X509Certificate2> LoadCertificateDirectory(string directory)
+        {
+            var result = new List<X509Certificate2>();
+            foreach (var file in Directory.GetFiles(directory))
+            {
+                try { result.AddRange(LoadCertificates(file)); }
+                catch (Exception e) when (e is System.Security.Cryptography.CryptographicException || e is FormatException || e is IOException || e is UnauthorizedAccessException) { }
+            }
+            return result;
+        }
+
         /// <summary>The client certificate the options describe, with its private key, or null when none is configured.</summary>
         public static X509Certificate2 LoadClientCertificate(MqttTlsOptions options)
         {

@@ -20,6 +20,8 @@ namespace MqttPS.Core.Transport
         {
             _options = options ?? new MqttTlsOptions();
             if (!string.IsNullOrEmpty(_options.CaFile)) _trustAnchors = PemCertificates.LoadCertificates(_options.CaFile);
+            if (!string.IsNullOrEmpty(_options.CaDirectory))
+                (_trustAnchors ?? (_trustAnchors = new List<X509Certificate2>())).AddRange(PemCertificates.LoadCertificateDirectory(_options.CaDirectory));
         }
 
         /// <summary>Why the last certificate was refused, or null.</summary>
@@ -33,6 +35,7 @@ namespace MqttPS.Core.Transport
                 FailureReason = "the server presented no certificate";
                 return false;
             }
+            if (_options.IgnoreHostNameMismatch) errors &= ~SslPolicyErrors.RemoteCertificateNameMismatch;
             if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
             {
                 FailureReason = "the server certificate '" + certificate.Subject + "' does not match the host name (set the TLS server name to the name in the certificate)";

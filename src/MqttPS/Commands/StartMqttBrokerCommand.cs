@@ -142,6 +142,10 @@ namespace MqttPS.Commands
         [ValidateRange(0, 268435460)]
         public long MaxConnectPacketSize { get; set; }
 
+        [Parameter]
+        [ValidateNotNull]
+        public object[] Bridge { get; set; }
+
         [Parameter(ParameterSetName = "Wait", Mandatory = true)]
         public SwitchParameter Wait { get; set; }
 
@@ -185,6 +189,7 @@ namespace MqttPS.Commands
                 MaxConnectPacketSize = Bound(nameof(MaxConnectPacketSize)) ? (uint)MaxConnectPacketSize : (uint?)null,
             };
             foreach (var given in MyInvocation.BoundParameters.Keys) settings.GivenParameters.Add(given);
+            if (Bridge != null) foreach (var b in Bridge) settings.Bridges.Add(Require(() => ToBridge(b), Name, "InvalidBridge"));
             if (Credential != null)
                 foreach (var c in Credential) settings.Users.Add(new System.Collections.Generic.KeyValuePair<string, string>(c.UserName, PSConvert.ToPlainText(c.Password)));
             if (Users != null)
@@ -213,6 +218,34 @@ namespace MqttPS.Commands
         }
 
         private bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+
+        /// <summary>A -Bridge element: a hashtable of settings (a credential gives Username and Password, secure
+        /// strings are read), or bridge options made in code.</summary>
+        private static MqttPS.Core.Broker.Bridges.MqttBridgeOptions ToBridge(object value)
+        {
+            value = PSConvert.Unwrap(value);
+            if (value is MqttPS.Core.Broker.Bridges.MqttBridgeOptions ready) return ready;
+            if (!(value is IDictionary definition))
+                throw new MqttShellException("InvalidBridge", ShellErrorCategory.InvalidArgument,
+                    "-Bridge takes hashtables such as @{ Name = 'hub'; Address = 'hub.example.com:1883'; Topic = 'sensors/# out 1' }, not " + (value?.GetType().Name ?? "null") + ".", value);
+            var plain = new Hashtable(System.StringComparer.OrdinalIgnoreCase);
+            foreach (DictionaryEntry entry in definition)
+            {
+                var item = PSConvert.Unwrap(entry.Value);
+                if (item is PSCredential credential)
+                {
+                    plain["Username"] = credential.UserName;
+                    plain["Password"] = PSConvert.ToPlainText(credential.Password);
+                    continue;
+                }
+                if (item is System.Security.SecureString secure) item = PSConvert.ToPlainText(secure);
+                if (item is object[] array) item = System.Array.ConvertAll(array, PSConvert.Unwrap);
+                if (string.Equals(entry.Key?.ToString(), "Credential", System.StringComparison.OrdinalIgnoreCase))
+                    throw new MqttShellException("InvalidBridge", ShellErrorCategory.InvalidArgument, "-Bridge: Credential must be a PSCredential (for example from Get-Credential).", item);
+                plain[entry.Key] = item;
+            }
+            return BridgeDefinition.FromDictionary(plain);
+        }
 
         private string ProviderPath(string path) => path == null ? null : GetUnresolvedProviderPathFromPSPath(path);
 

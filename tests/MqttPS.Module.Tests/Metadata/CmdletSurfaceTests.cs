@@ -136,7 +136,7 @@ namespace MqttPS.Module.Tests.Metadata
             new object[] { "Get-MqttRetainedMessage", "AsBytes,AsJson,AsString,Broker,Connection,Credential,EmbeddedBroker,Port,QuietMilliseconds,TimeoutSeconds,Topic" },
             new object[] { "Clear-MqttRetainedMessage", "Broker,Connection,Credential,EmbeddedBroker,Filter,PassThru,Port,Topic" },
             new object[] { "Test-MqttTopic", "Filter,Topic" },
-            new object[] { "Start-MqttBroker", "AclPath,AllowAnonymous,AllowZeroLengthClientId,BindAddress,Certificate,CertificateKeyPath,CertificatePassword,CertificatePath,ClientCaPath,ConfigPath,Credential,Durability,EventKind,MaxConnectPacketSize,MaxConnections,MaxInflightMessages,MaxKeepAlive,MaxPacketSize,MaxQueuedMessages,MaxTopicAlias,Name,PasswordFile,PersistencePath,Port,RequireClientCertificate,RetainAvailable,SecureWebSocketPort,SysIntervalSeconds,TlsPort,TlsProtocol,UseCertificateIdentityAsUsername,Users,Wait,WebSocketPort" },
+            new object[] { "Start-MqttBroker", "AclPath,AllowAnonymous,AllowZeroLengthClientId,BindAddress,Bridge,Certificate,CertificateKeyPath,CertificatePassword,CertificatePath,ClientCaPath,ConfigPath,Credential,Durability,EventKind,MaxConnectPacketSize,MaxConnections,MaxInflightMessages,MaxKeepAlive,MaxPacketSize,MaxQueuedMessages,MaxTopicAlias,Name,PasswordFile,PersistencePath,Port,RequireClientCertificate,RetainAvailable,SecureWebSocketPort,SysIntervalSeconds,TlsPort,TlsProtocol,UseCertificateIdentityAsUsername,Users,Wait,WebSocketPort" },
             new object[] { "Stop-MqttBroker", "All,Broker,Name,PassThru" },
             new object[] { "Get-MqttBroker", "Name" },
             new object[] { "Get-MqttBrokerClient", "Broker,BrokerName,ClientId" },

@@ -74,6 +74,19 @@ namespace MqttPS.Core.Broker.Configuration
             }
 
             MapGlobals(options);
+            var localIds = new Dictionary<string, ConfigBridge>(StringComparer.Ordinal);
+            foreach (var b in r.Bridges)
+            {
+                var bridge = MapBridge(b);
+                if (bridge == null) continue;
+                if (localIds.TryGetValue(bridge.ResolvedLocalClientId, out var other))
+                {
+                    r.Error(b.Source, "the bridge's local client id '" + bridge.ResolvedLocalClientId + "' is that of the bridge at " + other.Source + " (set local_clientid or remote_clientid on one of them)");
+                    continue;
+                }
+                localIds.Add(bridge.ResolvedLocalClientId, b);
+                options.Bridges.Add(bridge);
+            }
             if (r.Globals.TryGetValue("persistence", out var persistence) && Bool(persistence))
                 options.PersistencePath = r.Globals.TryGetValue("persistence_location", out var location) ? r.ResolvePath(location.Rest) : r.BaseDirectory;
             result.EventKinds = EventKinds();
@@ -217,6 +230,63 @@ namespace MqttPS.Core.Broker.Configuration
                 }
             }
             if (l.CaPath != null && !Directory.Exists(l.CaPath)) _reader.Error(l.Lines["capath"], "the CA directory '" + l.CaPath + "' does not exist");
+        }
+
+        // ------------------------------------------------------------------ bridges
+
+        private Bridges.MqttBridgeOptions MapBridge(ConfigBridge b)
+        {
+            var r = _reader;
+            var o = b.Options;
+            var ok = true;
+            if (o.Addresses.Count == 0) { r.Error(b.Source, "the bridge '" + o.Name + "' has no address (mosquitto refuses it too)"); ok = false; }
+            if (o.Topics.Count == 0) { r.Error(b.Source, "the bridge '" + o.Name + "' has no topic (mosquitto refuses it too)"); ok = false; }
+            var tls = b.CaFile != null || b.CaPath != null;
+            if (!tls)
+            {
+                // mosquitto uses TLS for a bridge only with a CA: these would silently connect without it.
+                foreach (var tlsOnly in new[] { "bridge_certfile", "bridge_keyfile", "bridge_tls_version", "bridge_insecure" })
+                {
+                    if (!b.Lines.TryGetValue(tlsOnly, out var line) || (tlsOnly == "bridge_insecure" && !b.Insecure)) continue;
+                    r.Error(line, "needs bridge_cafile or bridge_capath on the same bridge: without a CA the bridge would connect without TLS, as mosquitto's does");
+                    ok = false;
+                }
+            }
+            else
+            {
+                if (b.CaFile != null && !File.Exists(b.CaFile)) { r.Error(b.Lines["bridge_cafile"], "the CA file '" + b.CaFile + "' does not exist"); ok = false; }
+                if (b.CaPath != null && !Directory.Exists(b.CaPath)) { r.Error(b.Lines["bridge_capath"], "the CA directory '" + b.CaPath + "' does not exist"); ok = false; }
+                o.Tls = new MqttTlsOptions
+                {
+                    CaFile = b.CaFile,
+                    CaDirectory = b.CaPath,
+                    ClientCertificatePath = b.CertFile,
+                    ClientCertificateKeyPath = b.KeyFile,
+                    IgnoreHostNameMismatch = b.Insecure,
+                    Protocols = ProtocolsFrom(b.TlsVersion),
+                };
+                if (b.CertFile != null)
+                {
+                    try { PemCertificates.LoadClientCertificate(o.Tls); }
+                    catch (Exception e) when (!(e is OutOfMemoryException))
+                    {
+                        r.Error(b.KeyFile != null ? b.Lines["bridge_keyfile"] : b.Lines["bridge_certfile"], "the bridge's client certificate cannot be loaded: " + e.Message.TrimEnd('.'));
+                        ok = false;
+                    }
+                }
+                for (var i = 0; i < o.Addresses.Count; i++) o.Addresses[i] = new MqttBrokerAddress(o.Addresses[i].Host, o.Addresses[i].Port, MqttTransportKind.Tls);
+            }
+            if (!ok) return null;
+            try
+            {
+                o.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                r.Error(b.Source, e.Message);
+                return null;
+            }
+            return o;
         }
 
         // ------------------------------------------------------------------ security files

@@ -38,6 +38,11 @@ namespace MqttPS.Core.Broker.Configuration
         /// <summary>The listener that listener directives apply to: the last listener line of this file, or the default listener.</summary>
         public ConfigListener Current { get; set; }
 
+        public List<ConfigBridge> Bridges { get; } = new List<ConfigBridge>();
+
+        /// <summary>The bridge that bridge directives apply to: the last connection line of this file, or none.</summary>
+        public ConfigBridge CurrentBridge { get; set; }
+
         public bool PerListenerSettings { get; set; }
 
         /// <summary>True until a listener, port or bind_address appears: mosquitto then listens on the loopback only
@@ -79,8 +84,10 @@ namespace MqttPS.Core.Broker.Configuration
                 return;
             }
             var savedListener = Current;
+            var savedBridge = CurrentBridge;
             var savedLevel = Level;
             Current = DefaultListener;
+            CurrentBridge = null;
             Level = level;
             try
             {
@@ -102,6 +109,7 @@ namespace MqttPS.Core.Broker.Configuration
             finally
             {
                 Current = savedListener;
+                CurrentBridge = savedBridge;
                 Level = savedLevel;
             }
         }

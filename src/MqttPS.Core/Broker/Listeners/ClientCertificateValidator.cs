@@ -25,16 +25,7 @@ namespace MqttPS.Core.Broker.Listeners
             _required = options.RequireClientCertificate;
             if (!string.IsNullOrEmpty(options.ClientCaFile)) _authorities = PemCertificates.LoadCertificates(options.ClientCaFile);
             if (!string.IsNullOrEmpty(options.ClientCaDirectory))
-            {
-                // mosquitto's capath: every certificate file of the directory (c_rehash links included); files that
-                // hold no certificate are skipped.
-                if (_authorities == null) _authorities = new List<X509Certificate2>();
-                foreach (var file in System.IO.Directory.GetFiles(options.ClientCaDirectory))
-                {
-                    try { _authorities.AddRange(PemCertificates.LoadCertificates(file)); }
-                    catch (Exception e) when (e is System.Security.Cryptography.CryptographicException || e is FormatException || e is System.IO.IOException || e is UnauthorizedAccessException) { }
-                }
-            }
+                (_authorities ?? (_authorities = new List<X509Certificate2>())).AddRange(PemCertificates.LoadCertificateDirectory(options.ClientCaDirectory));
             if (_authorities != null) _authorityThumbprints = new HashSet<string>(_authorities.Select(c => c.Thumbprint), StringComparer.OrdinalIgnoreCase);
         }
 

@@ -300,6 +300,70 @@ namespace MqttPS.Core.Tests.Broker.Configuration
         }
 
         [Fact]
+        public async Task A_connection_section_becomes_a_bridge_with_mosquittos_defaults_and_its_settings()
+        {
+            var pki = await TestCertificates.GetAsync();
+            var c = Load("listener 1883", "allow_anonymous true",
+                "connection hub", "address hub1.example.com:8883 [::1]:8884 hub3", "topic sensors/# out 1 \"\" site1/", "topic commands/# in 2",
+                "remote_clientid edge-7", "remote_username edge", "remote_password s3cret", "bridge_cafile " + pki.CaCert, "bridge_insecure true",
+                "bridge_protocol_version mqttv50", "cleansession true", "keepalive_interval 30", "restart_timeout 2 20", "start_type lazy",
+                "threshold 5", "idle_timeout 9", "notifications_local_only true", "try_private false", "round_robin true",
+                "connection other", "address 10.0.0.9", "topic # both 0", "local_clientid other-local");
+            var hub = c.Options.Bridges[0];
+            Assert.Equal("hub", hub.Name);
+            Assert.Equal(new[] { "mqtts://hub1.example.com:8883", "mqtts://[::1]:8884", "mqtts://hub3:1883" }, hub.Addresses.ConvertAll(a => a.ToString()));
+            Assert.Equal(new[] { "sensors/# out 1 \"\" site1/", "commands/# in 2 \"\" \"\"" }.Length, hub.Topics.Count);
+            Assert.Equal("edge-7", hub.ResolvedRemoteClientId);
+            Assert.Equal("local.edge-7", hub.ResolvedLocalClientId);
+            Assert.Equal("$SYS/broker/connection/edge-7/state", hub.ResolvedNotificationTopic);
+            Assert.Equal(pki.CaCert, hub.Tls.CaFile);
+            Assert.True(hub.Tls.IgnoreHostNameMismatch);
+            Assert.Equal(MqttPS.Core.Protocol.MqttProtocolVersion.V500, hub.ProtocolVersion);
+            Assert.True(hub.CleanSession);
+            Assert.Equal((ushort)30, hub.KeepAliveSeconds);
+            Assert.Equal(TimeSpan.FromSeconds(2), hub.RestartDelay);
+            Assert.Equal(TimeSpan.FromSeconds(20), hub.RestartDelayMax);
+            Assert.Equal(MqttPS.Core.Broker.Bridges.MqttBridgeStartType.Lazy, hub.StartType);
+            Assert.Equal(5, hub.Threshold);
+            Assert.Equal(TimeSpan.FromSeconds(9), hub.IdleTimeout);
+            Assert.True(hub.NotificationsLocalOnly);
+            Assert.False(hub.TryPrivate);
+            Assert.True(hub.RoundRobin);
+            // mosquitto's defaults: cleansession false, keep alive 60, try_private, notifications, automatic.
+            var other = c.Options.Bridges[1];
+            Assert.False(other.CleanSession);
+            Assert.Equal((ushort)60, other.KeepAliveSeconds);
+            Assert.True(other.TryPrivate && other.Notifications && other.OutgoingRetain && other.AttemptUnsubscribe);
+            Assert.Equal("other-local", other.ResolvedLocalClientId);
+            Assert.Equal("mqtt://10.0.0.9:1883", other.Addresses[0].ToString());
+            Assert.Contains(c.Warnings, w => w.Directive == "bridge_insecure");
+        }
+
+        [Fact]
+        public void Bridge_mistakes_are_errors_at_their_line()
+        {
+            var errors = Errors("listener 1883", "address 10.0.0.1", "connection a", "topic x/# sideways", "bridge_certfile /x.crt", "start_type manual",
+                "connection a", "connection b", "address hub:99999", "topic t", "bridge_psk 1234", "connection c", "topic t");
+            Assert.Contains(errors, e => e.Line == 2 && e.Message.Contains("must follow a connection line"));
+            Assert.Contains(errors, e => e.Line == 4 && e.Message.Contains("not a bridge direction"));
+            Assert.Contains(errors, e => e.Line == 5 && e.Message.Contains("needs bridge_cafile or bridge_capath"));
+            Assert.Contains(errors, e => e.Line == 6 && e.Message.Contains("manual is not supported"));
+            Assert.Contains(errors, e => e.Line == 7 && e.Message.Contains("already defined at"));
+            Assert.Contains(errors, e => e.Line == 9 && e.Message.Contains("no valid port"));
+            Assert.Contains(errors, e => e.Line == 11 && e.Directive == "bridge_psk");
+            Assert.Contains(errors, e => e.Line == 12 && e.Message.Contains("has no address"));
+            Assert.Contains(errors, e => e.Line == 3 && e.Message.Contains("has no address"));
+        }
+
+        [Fact]
+        public void Two_bridges_with_one_local_client_id_are_refused()
+        {
+            var e = Assert.Single(Errors("connection a", "address h1", "topic t", "local_clientid same", "connection b", "address h2", "topic t", "local_clientid same"));
+            Assert.Contains("local client id 'same'", e.Message);
+            Assert.Equal(5, e.Line);
+        }
+
+        [Fact]
         public void A_missing_file_or_directory_says_so()
         {
             Assert.Throws<FileNotFoundException>(() => MosquittoConfiguration.Load(Path.Combine(_dir, "none.conf")));
