@@ -121,18 +121,81 @@ namespace MqttPS.Core.Broker
         /// <summary>The client's Maximum Packet Size; 0 = no limit.</summary>
         public uint ClientMaximumPacketSize { get; private set; }
 
+        /// <summary>The task of <see cref="RunAsync"/> (for the broker's stop to wait on).</summary>
+        internal Task Run;
+
         public long PacketsReceived;
         public long PacketsSent;
 
-        /// <summary>Runs the connection to its end; never faults. The broker's bookkeeping for the connection is part of
-        /// this run (<see cref="MqttBroker.OnConnectionEnded"/>), so a connection costs one long-lived task, not two.</summary>
+        /// <summary>Runs the connection to its end; never faults. The receive loop is this method's own loop, and the
+        /// broker's bookkeeping for the connection is part of this run (<see cref="MqttBroker.OnConnectionEnded"/>), so
+        /// an idle connection holds one suspended method (one state machine), not two or three.</summary>
         public async Task RunAsync()
         {
             try
             {
                 try
                 {
-                    await ReceiveLoopAsync().ConfigureAwait(false);
+                    // No cancellation token on the socket calls (a registration per read costs on the hot path): Abort
+                    // disposes the stream, which ends any pending read or write.
+                    var ct = CancellationToken.None;
+                    while (true)
+                    {
+                        if (IsClosing)
+                        {
+                            // Closing: whatever else arrives is read and dropped (not buffered), so that the close is a
+                            // FIN, not a reset that could destroy the DISCONNECT just sent.
+                            if (await _stream.ReadAsync(DiscardBuffer, 0, DiscardBuffer.Length, ct).ConfigureAwait(false) <= 0) break;
+                            continue;
+                        }
+                        if (ZeroByteReads && _decoder.BufferedBytes == 0)
+                        {
+                            // Wait for data without holding a receive buffer: when nothing is waiting on the socket (the
+                            // zero-byte read did not complete at once) the connection is going idle, and its empty
+                            // decoder gives its buffer back to the pool. A busy connection's read completes at once and
+                            // keeps the buffer, so there is no pool traffic per packet.
+                            var readyTask = _stream.ReadAsync(EmptyBuffer, 0, 0, ct);
+                            if (!readyTask.IsCompleted) _decoder.ReleaseBufferIfEmpty();
+                            var ready = await readyTask.ConfigureAwait(false);
+                            if (ready < 0) break;
+                        }
+                        // Small reads for ordinary clients (their buffer stays small); a client whose last read filled
+                        // the buffer is streaming, and gets bigger reads (fewer reads and flushes per message).
+                        var segment = _decoder.GetReceiveBuffer(_streaming ? StreamingReadSize : 4096);
+                        var n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count, ct).ConfigureAwait(false);
+                        _streaming = n == segment.Count;
+                        if (n <= 0)
+                        {
+                            if (_closeReason == null) _closeReason = "connection closed by the client";
+                            break;
+                        }
+                        if (IsClosing) continue;
+                        if (!IsConnected && _firstBytes == null)
+                        {
+                            // The start of the CONNECT, kept to answer an unsupported protocol version in the right version.
+                            _firstBytesCount = Math.Min(n, 64);
+                            _firstBytes = new byte[_firstBytesCount];
+                            Buffer.BlockCopy(segment.Array, segment.Offset, _firstBytes, 0, _firstBytesCount);
+                        }
+                        _decoder.Commit(n);
+                        _broker.Counters.AddBytesReceived(n);
+                        LastReceivedMilliseconds = MonotonicClock.NowMilliseconds;
+                        DeferredFlush.Begin();
+                        try
+                        {
+                            await HandleReceivedPacketsAsync().ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            // Acknowledgements in this read may have freed the in-flight window for more retained messages.
+                            if (_retained != null) PumpRetained();
+                            // Every subscriber touched by this read gets one write with everything routed to it.
+                            DeferredFlush.End();
+                        }
+                        // Backpressure: while this client does not read what it asked for, stop reading what it sends.
+                        if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
+                            await WaitForDrainAsync().ConfigureAwait(false);
+                    }
                 }
                 catch (Exception e) when (e is IOException || e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
                 {
@@ -157,70 +220,6 @@ namespace MqttPS.Core.Broker
             finally
             {
                 _broker.OnConnectionEnded(this);
-            }
-        }
-
-        private async Task ReceiveLoopAsync()
-        {
-            // No cancellation token on the socket calls (a registration per read costs on the hot path): Abort
-            // disposes the stream, which ends any pending read or write.
-            var ct = CancellationToken.None;
-            while (true)
-            {
-                if (IsClosing)
-                {
-                    // Closing: whatever else arrives is read and dropped (not buffered), so that the close is a FIN,
-                    // not a reset that could destroy the DISCONNECT just sent.
-                    if (await _stream.ReadAsync(DiscardBuffer, 0, DiscardBuffer.Length, ct).ConfigureAwait(false) <= 0) return;
-                    continue;
-                }
-                if (ZeroByteReads && _decoder.BufferedBytes == 0)
-                {
-                    // Wait for data without holding a receive buffer: when nothing is waiting on the socket (the
-                    // zero-byte read did not complete at once) the connection is going idle, and its empty decoder
-                    // gives its buffer back to the pool. A busy connection's read completes at once and keeps the
-                    // buffer, so there is no pool traffic per packet.
-                    var readyTask = _stream.ReadAsync(EmptyBuffer, 0, 0, ct);
-                    if (!readyTask.IsCompleted) _decoder.ReleaseBufferIfEmpty();
-                    var ready = await readyTask.ConfigureAwait(false);
-                    if (ready < 0) return;
-                }
-                // Small reads for ordinary clients (their buffer stays small); a client whose last read filled the
-                // buffer is streaming, and gets bigger reads (fewer reads and flushes per message).
-                var segment = _decoder.GetReceiveBuffer(_streaming ? StreamingReadSize : 4096);
-                var n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count, ct).ConfigureAwait(false);
-                _streaming = n == segment.Count;
-                if (n <= 0)
-                {
-                    if (_closeReason == null) _closeReason = "connection closed by the client";
-                    return;
-                }
-                if (IsClosing) continue;
-                if (!IsConnected && _firstBytes == null)
-                {
-                    // The start of the CONNECT, kept to answer an unsupported protocol version in the right version.
-                    _firstBytesCount = Math.Min(n, 64);
-                    _firstBytes = new byte[_firstBytesCount];
-                    Buffer.BlockCopy(segment.Array, segment.Offset, _firstBytes, 0, _firstBytesCount);
-                }
-                _decoder.Commit(n);
-                _broker.Counters.AddBytesReceived(n);
-                LastReceivedMilliseconds = MonotonicClock.NowMilliseconds;
-                DeferredFlush.Begin();
-                try
-                {
-                    await HandleReceivedPacketsAsync().ConfigureAwait(false);
-                }
-                finally
-                {
-                    // Acknowledgements in this read may have freed the in-flight window for more retained messages.
-                    if (_retained != null) PumpRetained();
-                    // Every subscriber touched by this read gets one write with everything routed to it.
-                    DeferredFlush.End();
-                }
-                // Backpressure: while this client does not read what it asked for, stop reading what it sends.
-                if (_pendingBytes > _broker.Options.MaxPendingBytesPerConnection && !IsClosing)
-                    await WaitForDrainAsync().ConfigureAwait(false);
             }
         }
 

@@ -24,7 +24,8 @@ namespace MqttPS.Core.Broker
         [ThreadStatic] private static List<SubscriptionEntry> _matchBuffer;
 
         private readonly List<IMqttBrokerListener> _listeners = new List<IMqttBrokerListener>();
-        private readonly ConcurrentDictionary<BrokerConnection, Task> _connections = new ConcurrentDictionary<BrokerConnection, Task>();
+        /// <summary>Open connections (the value is unused; each connection holds its own run task).</summary>
+        private readonly ConcurrentDictionary<BrokerConnection, bool> _connections = new ConcurrentDictionary<BrokerConnection, bool>();
         private readonly object _attachLock = new object();
         private readonly SubscriptionRouter _router = new SubscriptionRouter();
         private readonly WillScheduler _wills = new WillScheduler();
@@ -195,7 +196,9 @@ namespace MqttPS.Core.Broker
             lock (_listeners) { listeners = new List<IMqttBrokerListener>(_listeners); _listeners.Clear(); }
             foreach (var l in listeners) { try { await l.StopAsync().ConfigureAwait(false); } catch (Exception) { } }
             foreach (var c in _connections.Keys) c.CloseWithReason(DisconnectReasonCode.ServerShuttingDown, "broker stopping");
-            var all = Task.WhenAll(_connections.Values);
+            var runs = new List<Task>();
+            foreach (var c in _connections.Keys) if (c.Run != null) runs.Add(c.Run);
+            var all = Task.WhenAll(runs);
             await Task.WhenAny(all, Task.Delay(3000, cancellationToken)).ConfigureAwait(false);
             foreach (var c in _connections.Keys) c.Abort("broker stopped");
             if (_housekeeping != null) { try { await _housekeeping.ConfigureAwait(false); } catch (OperationCanceledException) { } }
@@ -321,11 +324,11 @@ namespace MqttPS.Core.Broker
                 }
             }
             var connection = new BrokerConnection(this, accepted);
-            // Registered before it runs (it removes itself when it ends, see OnConnectionEnded), then its run task
-            // replaces the placeholder unless the connection has already ended.
-            _connections[connection] = Task.CompletedTask;
+            // Registered before it runs (it removes itself when it ends, see OnConnectionEnded). The run task is kept on
+            // the connection rather than replacing the entry's value, which would allocate a second entry per connection.
+            _connections[connection] = true;
             var run = connection.RunAsync();
-            _connections.TryUpdate(connection, run, Task.CompletedTask);
+            connection.Run = run;
             return run;
         }
 
