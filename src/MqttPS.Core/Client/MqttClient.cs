@@ -51,7 +51,9 @@ namespace MqttPS.Core.Client
         {
             _options = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
             _receiveQueue = new AsyncBoundedQueue<MqttMessage>(options.ReceiveQueueCapacity);
-            _clientId = string.IsNullOrEmpty(options.ClientId) ? GenerateClientId() : options.ClientId;
+            // Null: one is made up. Empty: sent empty, so that the broker assigns one [MQTT-3.1.3-6] (5.0 returns it in
+            // the CONNACK's Assigned Client Identifier [MQTT-3.2.2-16], which then replaces it here).
+            _clientId = options.ClientId ?? GenerateClientId();
             _protocolVersion = options.ProtocolVersion;
         }
 
@@ -278,9 +280,10 @@ namespace MqttPS.Core.Client
         private async Task<ConnAckPacket> ReadConnAckAsync(Stream stream, MqttPacketDecoder decoder, MqttProtocolVersion version, CancellationToken cancellationToken)
         {
             var first = true;
+            byte[] firstBytes = null;
             while (true)
             {
-                while (decoder.TryDecode(out var packet))
+                while (TryDecodeBeforeConnAck(decoder, firstBytes, out var packet))
                 {
                     switch (packet)
                     {
@@ -308,7 +311,13 @@ namespace MqttPS.Core.Client
                 var n = await stream.ReadAsync(segment.Array, segment.Offset, segment.Count, cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                     throw new MqttConnectException(Address, null, null, "The broker at " + Address + " closed the connection without CONNACK" +
-                        (version == MqttProtocolVersion.V500 ? "; it may not support MQTT 5.0: connect with protocol version 3.1.1." : "."));
+                        (version == MqttProtocolVersion.V500 ? "; it may not support MQTT 5.0: connect with protocol version 3.1.1." : "."))
+                    { ClosedBeforeConnAck = firstBytes == null };
+                if (firstBytes == null)
+                {
+                    firstBytes = new byte[Math.Min(n, 64)];
+                    Buffer.BlockCopy(segment.Array, segment.Offset, firstBytes, 0, firstBytes.Length);
+                }
                 if (first && version == MqttProtocolVersion.V500 && n >= 4 && segment.Array[segment.Offset] == 0x20 && segment.Array[segment.Offset + 1] == 0x02)
                 {
                     // A 3.1.1-style CONNACK (remaining length 2, no properties) in answer to a 5.0 CONNECT: a broker that does
@@ -320,6 +329,21 @@ namespace MqttPS.Core.Client
                 }
                 first = false;
                 decoder.Commit(n);
+            }
+        }
+
+        /// <summary>A reply that breaks MQTT before the CONNACK is no MQTT broker speaking: the error keeps its first bytes
+        /// so that it can say what the server speaks instead.</summary>
+        private bool TryDecodeBeforeConnAck(MqttPacketDecoder decoder, byte[] firstBytes, out MqttPacket packet)
+        {
+            try
+            {
+                return decoder.TryDecode(out packet);
+            }
+            catch (MqttProtocolException e)
+            {
+                throw new MqttConnectException(Address, null, null, "The server at " + Address + " did not answer as an MQTT broker: " + e.Message, e)
+                { ReceivedBeforeConnAck = firstBytes };
             }
         }
 

@@ -29,5 +29,12 @@ namespace MqttPS.Core.Client
 
         /// <summary>Server Reference (5.0) of a "use another server" / "server moved" refusal, if any.</summary>
         public string ServerReference { get; internal set; }
+
+        /// <summary>True when the server closed the connection after the CONNECT without sending anything.</summary>
+        public bool ClosedBeforeConnAck { get; internal set; }
+
+        /// <summary>The first bytes (at most 64) of a reply that was not a CONNACK: what the server speaks instead of
+        /// MQTT (e.g. "HTTP/1.1 400", or a TLS alert), for the error to name; null otherwise.</summary>
+        public byte[] ReceivedBeforeConnAck { get; internal set; }
     }
 }

@@ -28,7 +28,7 @@ namespace MqttPS.Core.Shell
         {
             if (TryParse(text, out var value)) return value;
             throw new MqttShellException("InvalidBoolean", ShellErrorCategory.InvalidArgument,
-                "-" + parameterName + " got '" + text + "', which is not a yes/no value; use true or false (also 1/0, yes/no, on/off).", text);
+                "-" + parameterName + " got " + ShellText.Quote(text) + ", which is not a yes/no value; use true or false (also 1/0, yes/no, on/off).", text);
         }
     }
 }

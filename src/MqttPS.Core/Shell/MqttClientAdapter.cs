@@ -59,23 +59,49 @@ namespace MqttPS.Core.Shell
             catch (MqttPublishException e)
             {
                 // A refusal is an answer, not a failure of the connection: report its reason code like a success.
-                return new MqttPublishOutcome((byte)e.Result.ReasonCode, e.Result.ReasonString ?? e.Message, e.Result.PacketId);
+                // (Its reason string is the broker's own text, if any: the exception's message would say it all twice.)
+                return new MqttPublishOutcome((byte)e.Result.ReasonCode, e.Result.ReasonString, e.Result.PacketId);
             }
             catch (InvalidOperationException e) when (!_client.IsConnected)
             {
-                // "not connected" is a connection problem to the user, not a misuse of the API.
-                throw new MqttShellException("NotConnected", ShellErrorCategory.ConnectionError, e.Message, message.Topic, e);
+                throw NotConnected("publish to " + ShellText.Quote(message.Topic), message.Topic, e);
             }
         }
 
         public async Task<IReadOnlyList<SubAckReasonCode>> SubscribeAsync(IReadOnlyList<MqttTopicSubscription> subscriptions, uint? subscriptionIdentifier, CancellationToken cancellationToken)
         {
-            var result = await _client.SubscribeAsync(subscriptions, subscriptionIdentifier, cancellationToken).ConfigureAwait(false);
-            return result.ReasonCodes;
+            try
+            {
+                var result = await _client.SubscribeAsync(subscriptions, subscriptionIdentifier, cancellationToken).ConfigureAwait(false);
+                return result.ReasonCodes;
+            }
+            catch (InvalidOperationException e) when (!_client.IsConnected)
+            {
+                throw NotConnected("subscribe", null, e);
+            }
         }
 
-        public Task UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken) =>
-            _client.UnsubscribeAsync(topicFilters, cancellationToken);
+        public async Task UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _client.UnsubscribeAsync(topicFilters, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException e) when (!_client.IsConnected)
+            {
+                throw NotConnected("unsubscribe", null, e);
+            }
+        }
+
+        /// <summary>"Not connected" is a connection problem to the user, not a misuse of the engine's API: said in the
+        /// cmdlets' terms, with what to do.</summary>
+        private MqttShellException NotConnected(string operation, object target, Exception inner)
+        {
+            var state = _client.State == MqttConnectionState.Reconnecting
+                ? "is reconnecting to " + BrokerUri + "; try again once it is back (Get-MqttConnection shows its State)"
+                : "to " + BrokerUri + " is closed; open a new one with Connect-Mqtt (-AutoReconnect restores lost connections by itself)";
+            return new MqttShellException("NotConnected", ShellErrorCategory.ConnectionError, "Cannot " + operation + ": the connection " + state + ".", target, inner);
+        }
 
         public Task DisconnectAsync(CancellationToken cancellationToken) =>
             _client.DisconnectAsync(DisconnectReasonCode.NormalDisconnection, cancellationToken);

@@ -26,7 +26,7 @@ namespace MqttPS.Core.Shell
             }
             catch (Exception e) when (e is ArgumentException || e is FormatException || e is UriFormatException)
             {
-                throw new MqttShellException("InvalidBroker", ShellErrorCategory.InvalidArgument, "-Broker '" + settings.Broker + "' is not a host name or MQTT URI: " + e.Message, settings.Broker, e);
+                throw new MqttShellException("InvalidBroker", ShellErrorCategory.InvalidArgument, "-Broker " + ShellText.Quote(settings.Broker) + " is not a host name or MQTT URI: " + ShellText.MessageOf(e), settings.Broker, e);
             }
             var options = new MqttClientOptions
             {

@@ -24,7 +24,7 @@ namespace MqttPS.Core.Shell
                     _subscriptions.Any(s => string.Equals(s.SourceIdentifier, subscription.SourceIdentifier, StringComparison.OrdinalIgnoreCase)))
                 {
                     throw new MqttShellException("SourceIdentifierInUse", ShellErrorCategory.ResourceExists,
-                        "A subscription with the source identifier '" + subscription.SourceIdentifier + "' already exists; unregister it first or pick another -SourceIdentifier.",
+                        "A subscription with the source identifier " + ShellText.Quote(subscription.SourceIdentifier) + " already exists; unregister it first or pick another -SourceIdentifier.",
                         subscription.SourceIdentifier);
                 }
                 _subscriptions.Add(subscription);

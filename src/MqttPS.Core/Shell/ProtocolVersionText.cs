@@ -71,7 +71,7 @@ namespace MqttPS.Core.Shell
                 case "5.0": return MqttProtocolVersion.V500;
                 default:
                     throw new MqttShellException("InvalidProtocolVersion", ShellErrorCategory.InvalidArgument,
-                        "-ProtocolVersion '" + value + "' is not an MQTT version this module speaks; use 3.1.1 or 5.0 (or 3.1).", value);
+                        "-ProtocolVersion " + ShellText.Quote(System.Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)) + " is not an MQTT version this module speaks; use 3.1.1 or 5.0 (or 3.1).", value);
             }
         }
     }

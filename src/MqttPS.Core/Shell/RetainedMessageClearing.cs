@@ -14,7 +14,7 @@ namespace MqttPS.Core.Shell
         {
             if (topic != null && MqttPS.Core.Topics.MqttTopic.HasWildcards(topic))
                 throw new MqttShellException("WildcardTopic", ShellErrorCategory.InvalidArgument,
-                    "-Topic '" + topic + "' contains a wildcard; a retained message is cleared by its exact topic. Use -Filter to clear every retained message under a filter.", topic);
+                    "-Topic " + ShellText.Quote(topic) + " contains a wildcard; a retained message is cleared by its exact topic. Use -Filter to clear every retained message under a filter.", topic);
             TopicValidation.RequireTopicName(topic, "Topic");
             return new MqttMessage(topic, new byte[0], MqttQualityOfService.AtLeastOnce, true);
         }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using MqttPS.Core.Client;
 using MqttPS.Core.Protocol;
+using MqttPS.Core.Transport;
 
 namespace MqttPS.Core.Shell
 {
@@ -19,9 +20,11 @@ namespace MqttPS.Core.Shell
             if (exception == null) throw new ArgumentNullException(nameof(exception));
             if (exception is AggregateException aggregate && aggregate.InnerExceptions.Count == 1) exception = aggregate.InnerExceptions[0];
             if (exception is MqttShellException shell) return shell;
+            if (exception is MqttConnectException connect) return ConnectFailure.Describe(connect, null, connect.Address?.ToString());
+            if (exception is MqttTlsHandshakeException tls) return ConnectFailure.Describe(tls, null, null);
 
             var category = CategoryOf(exception);
-            var message = exception.Message;
+            var message = ShellText.Sentence(ShellText.MessageOf(exception));
             return new MqttShellException(operationErrorId, category, message, targetObject, exception);
         }
 
@@ -32,7 +35,9 @@ namespace MqttPS.Core.Shell
                 case MqttShellException shell:
                     return shell.Category;
                 case MqttConnectException refused when refused.ReasonCode.HasValue:
-                    return CategoryOf((MqttReasonCode)(byte)refused.ReasonCode.Value);
+                    // At CONNECT, Not authorized is who connects (mosquitto's answer to a wrong password), not what they do.
+                    var code = (byte)refused.ReasonCode.Value;
+                    return code == 0x87 ? ShellErrorCategory.AuthenticationError : CategoryOf((MqttReasonCode)code);
                 case MqttConnectException unreachable:
                     return unreachable.InnerException != null ? CategoryOf(unreachable.InnerException) : ShellErrorCategory.ConnectionError;
                 case MqttPublishException publish:
@@ -71,6 +76,7 @@ namespace MqttPS.Core.Shell
                 case 0x8C: // Bad authentication method
                     return ShellErrorCategory.AuthenticationError;
                 case 0x87: // Not authorized
+                case 0x8A: // Banned
                     return ShellErrorCategory.PermissionDenied;
                 case 0x85: // Client Identifier not valid
                 case 0x8F: // Topic Filter invalid

@@ -44,7 +44,7 @@ namespace MqttPS.Core.Shell
                 TopicValidation.RequireTopicFilter(filter, "Topic");
                 if (filter.StartsWith("$share/", System.StringComparison.Ordinal) && NoLocal)
                     throw new MqttShellException("InvalidSubscriptionOptions", ShellErrorCategory.InvalidArgument,
-                        "-NoLocal cannot be used with the shared subscription '" + filter + "' [MQTT-3.8.3-4].", filter);
+                        "-NoLocal cannot be used with the shared subscription " + ShellText.Quote(filter) + " [MQTT-3.8.3-4].", filter);
                 if (!seen.Add(filter)) continue;
                 result.Add(new MqttTopicSubscription(filter, QoS)
                 {

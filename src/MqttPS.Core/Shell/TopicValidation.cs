@@ -12,9 +12,9 @@ namespace MqttPS.Core.Shell
         {
             if (topic == null)
                 throw new MqttShellException("TopicMissing", ShellErrorCategory.InvalidArgument, "-" + parameterName + " is required.", null);
-            if (!MqttTopic.TryValidateTopicName(topic, out var error))
+            if (!MqttTopic.Check(topic, false, out var rule, out var problem))
                 throw new MqttShellException("InvalidTopicName", ShellErrorCategory.InvalidArgument,
-                    "-" + parameterName + " '" + topic + "' is not a valid topic name: " + error, topic);
+                    "-" + parameterName + " " + ShellText.Quote(topic) + " is not a valid topic name [" + rule + "]: " + Problem(problem, topic, "Topic Name"), topic);
         }
 
         public static void RequireTopicFilter(string filter, string parameterName)
@@ -22,12 +22,25 @@ namespace MqttPS.Core.Shell
             if (filter == null)
                 throw new MqttShellException("TopicFilterMissing", ShellErrorCategory.InvalidArgument, "-" + parameterName + " is required.", null);
             string error;
-            var valid = SharedSubscription.IsShared(filter)
-                ? SharedSubscription.TryParse(filter, out SharedSubscription _, out error)
-                : MqttTopic.TryValidateTopicFilter(filter, out error);
-            if (!valid)
+            if (SharedSubscription.IsShared(filter))
+            {
+                if (!SharedSubscription.TryParse(filter, out SharedSubscription _, out error))
+                    throw new MqttShellException("InvalidTopicFilter", ShellErrorCategory.InvalidArgument,
+                        "-" + parameterName + " " + ShellText.Quote(filter) + " is not a valid shared subscription: " + error, filter);
+                return;
+            }
+            if (!MqttTopic.Check(filter, true, out var rule, out var problem))
                 throw new MqttShellException("InvalidTopicFilter", ShellErrorCategory.InvalidArgument,
-                    "-" + parameterName + " '" + filter + "' is not a valid topic filter: " + error, filter);
+                    "-" + parameterName + " " + ShellText.Quote(filter) + " is not a valid topic filter [" + rule + "]: " + Problem(problem, filter, "Topic Filter"), filter);
+        }
+
+        /// <summary>The engine's description of the problem without its own copy of the value (the message quotes it once).</summary>
+        private static string Problem(string problem, string value, string what)
+        {
+            var prefix = what + " '" + MqttTopic.Printable(value) + "' ";
+            if (problem.StartsWith(prefix, System.StringComparison.Ordinal)) return "it " + problem.Substring(prefix.Length);
+            if (problem.StartsWith(what + " ", System.StringComparison.Ordinal)) return "it " + problem.Substring(what.Length + 1);
+            return problem;
         }
 
         /// <summary>Whether <paramref name="topic"/> matches <paramref name="filter"/>, after validating both.

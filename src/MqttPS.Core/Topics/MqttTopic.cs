@@ -231,7 +231,7 @@ namespace MqttPS.Core.Topics
         }
 
         /// <summary>Keeps error messages readable: long values are shortened, control characters escaped.</summary>
-        private static string Printable(string value)
+        internal static string Printable(string value)
         {
             const int maxShown = 80;
             var builder = new System.Text.StringBuilder(Math.Min(value.Length, maxShown) + 8);

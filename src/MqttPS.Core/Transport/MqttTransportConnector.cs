@@ -128,13 +128,26 @@ namespace MqttPS.Core.Transport
                 if (e is ArgumentException || e is NotSupportedException)
                     throw new AuthenticationException("TLS with " + address + " could not start: this system does not offer " + TlsProtocolSelection.Describe(protocols) +
                         " (" + e.Message.Trim() + "). Choose other versions (-TlsProtocol), or enable them in the operating system.", e);
+                var clientCertificateSent = clientCertificate != null;
                 if (validator.FailureReason != null)
-                    throw new AuthenticationException("TLS handshake with " + address + " failed: " + validator.FailureReason + ".", e);
+                    throw new MqttTlsHandshakeException("TLS handshake with " + address + " failed: " + validator.FailureReason + ".", e,
+                        validator.Failure, validator.ServerCertificateSubject, clientCertificateSent);
                 if (e is AuthenticationException || e is IOException)
-                    throw new AuthenticationException("TLS handshake with " + address + " failed: " + e.Message +
+                {
+                    // A server that closed the connection (end of stream, no TLS alert) before presenting a certificate most
+                    // likely does not speak TLS on this port; one that presented one and then failed the handshake most
+                    // likely wants a (different) client certificate. A TLS alert before the certificate (e.g. no common
+                    // TLS version) is neither.
+                    var failure = validator.Called ? MqttTlsFailure.FailedAfterCertificate
+                        : e is IOException ? MqttTlsFailure.ClosedBeforeCertificate : MqttTlsFailure.Other;
+                    throw new MqttTlsHandshakeException("TLS handshake with " + address + " failed: " + e.Message +
                         (e.InnerException != null ? " (" + e.InnerException.Message + ")" : "") +
                         (protocols != SslProtocols.None ? " The client offered " + TlsProtocolSelection.Describe(protocols) + "." : "") +
-                        (clientCertificate == null ? " The broker may require a client certificate." : ""), e);
+                        (failure == MqttTlsFailure.ClosedBeforeCertificate ? " The server closed the connection before presenting a certificate: the port may not speak TLS."
+                            : failure == MqttTlsFailure.Other ? ""
+                            : clientCertificate == null ? " The broker may require a client certificate." : " The broker may not accept the client certificate."),
+                        e, failure, validator.ServerCertificateSubject, clientCertificateSent);
+                }
                 throw;
             }
         }

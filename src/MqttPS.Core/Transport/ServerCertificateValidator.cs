@@ -27,26 +27,36 @@ namespace MqttPS.Core.Transport
         /// <summary>Why the last certificate was refused, or null.</summary>
         public string FailureReason { get; private set; }
 
+        /// <summary>The kind of <see cref="FailureReason"/>.</summary>
+        public MqttTlsFailure Failure { get; private set; }
+
+        /// <summary>The subject of the certificate the server presented; null until it presented one.</summary>
+        public string ServerCertificateSubject { get; private set; }
+
+        /// <summary>Whether the server got as far as presenting a certificate (or none) for validation.</summary>
+        public bool Called { get; private set; }
+
+        private bool Refuse(MqttTlsFailure failure, string reason)
+        {
+            Failure = failure;
+            FailureReason = reason;
+            return false;
+        }
+
         public bool Validate(object sender, X509Certificate certificate, X509Chain chain, SslPolicyErrors errors)
         {
+            Called = true;
+            ServerCertificateSubject = certificate?.Subject;
             if (_options.SkipCertificateValidation) return true;
-            if (certificate == null)
-            {
-                FailureReason = "the server presented no certificate";
-                return false;
-            }
+            if (certificate == null) return Refuse(MqttTlsFailure.NoServerCertificate, "the server presented no certificate");
             if (_options.IgnoreHostNameMismatch) errors &= ~SslPolicyErrors.RemoteCertificateNameMismatch;
             if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-            {
-                FailureReason = "the server certificate '" + certificate.Subject + "' does not match the host name (set the TLS server name to the name in the certificate)";
-                return false;
-            }
+                return Refuse(MqttTlsFailure.NameMismatch, "the server certificate '" + certificate.Subject + "' does not match the host name (set the TLS server name to the name in the certificate)");
             if (_trustAnchors == null)
             {
                 if (errors == SslPolicyErrors.None) return true;
-                FailureReason = "the server certificate '" + certificate.Subject + "' is not trusted by the system store (" + Describe(chain) +
-                    "); pass the CA certificate file, or skip validation for a test broker";
-                return false;
+                return Refuse(MqttTlsFailure.Untrusted, "the server certificate '" + certificate.Subject + "' is not trusted by the system store (" + Describe(chain) +
+                    "); pass the CA certificate file, or skip validation for a test broker");
             }
             return ValidateAgainstAnchors(new X509Certificate2(certificate), chain);
         }
@@ -75,10 +85,7 @@ namespace MqttPS.Core.Transport
                     }
                 }
                 if (!anchored)
-                {
-                    FailureReason = "the server certificate '" + certificate.Subject + "' (issued by '" + certificate.Issuer + "') does not chain to the CA in '" + _options.CaFile + "'";
-                    return false;
-                }
+                    return Refuse(MqttTlsFailure.NotIssuedByCa, "the server certificate '" + certificate.Subject + "' (issued by '" + certificate.Issuer + "') does not chain to the CA in '" + _options.CaFile + "'");
                 foreach (var status in chain.ChainStatus)
                 {
                     switch (status.Status)
@@ -90,8 +97,7 @@ namespace MqttPS.Core.Transport
                         case X509ChainStatusFlags.OfflineRevocation:
                             continue;
                         default:
-                            FailureReason = "the server certificate '" + certificate.Subject + "' failed validation: " + status.Status + " (" + status.StatusInformation.Trim() + ")";
-                            return false;
+                            return Refuse(MqttTlsFailure.Invalid, "the server certificate '" + certificate.Subject + "' failed validation: " + status.Status + " (" + status.StatusInformation.Trim() + ")");
                     }
                 }
                 return true;

@@ -88,7 +88,7 @@ namespace MqttPS.Module.Tests.Shell
             Assert.Equal("ConnectFailed", wrong.ErrorId);
             Assert.Equal(ShellErrorCategory.AuthenticationError, wrong.Category);
             Assert.Equal(ShellErrorCategory.AuthenticationError, ConnectFails(broker, "mallory", "x").Category);
-            Assert.Equal(ShellErrorCategory.PermissionDenied, ConnectFails(broker, null, null).Category);
+            Assert.Equal(ShellErrorCategory.AuthenticationError, ConnectFails(broker, null, null).Category);
 
             var alice = _session.Connect(new MqttConnectionSettings { Broker = broker.Uri, ClientId = "a1", Username = "alice", Password = "wonderland" }, _host);
             var done = Publish(alice, "alice/notes", "clients/a1/state", "carol/out", "$SYS/broker/fake");

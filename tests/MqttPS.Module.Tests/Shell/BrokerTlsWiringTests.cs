@@ -128,8 +128,9 @@ namespace MqttPS.Module.Tests.Shell
             window.Flush(_host, null, done);
             Assert.True(done[0].Succeeded, done[0].Error?.Message);
             Assert.Equal("PublishRejected", done[1].Error.ErrorId);
-            // On the plain listener nobody is anonymous, and claiming the certificate's name does not make one alice.
-            Assert.Equal(ShellErrorCategory.PermissionDenied,
+            // On the plain listener nobody is anonymous (refused at CONNECT: an authentication error, as a wrong password
+            // is), and claiming the certificate's name does not make one alice.
+            Assert.Equal(ShellErrorCategory.AuthenticationError,
                 Assert.Throws<MqttShellException>(() => _session.Connect(new MqttConnectionSettings { Broker = broker.Uri, ClientId = "plain" }, _host)).Category);
             Assert.Equal(ShellErrorCategory.AuthenticationError, Assert.Throws<MqttShellException>(() =>
                 _session.Connect(new MqttConnectionSettings { Broker = broker.Uri, ClientId = "impostor", Username = "alice", Password = "guess" }, _host)).Category);

@@ -182,7 +182,8 @@ namespace MqttPS.Module.Tests.Shell
             Assert.Equal("ConnectFailed", e.ErrorId);
             Assert.Equal(ShellErrorCategory.AuthenticationError, e.Category);
             var anonymous = Assert.Throws<MqttShellException>(() => _session.Connect(new MqttConnectionSettings { Broker = secure.Uri }, _host));
-            Assert.Equal(ShellErrorCategory.PermissionDenied, anonymous.Category);
+            Assert.Equal(ShellErrorCategory.AuthenticationError, anonymous.Category);
+            Assert.Contains("-Credential", anonymous.Message);
             var ok = _session.Connect(new MqttConnectionSettings { Broker = secure.Uri, Username = "alice", Password = "s3cret", ClientId = "alice-1" }, _host);
             Assert.True(ok.IsConnected);
             Assert.Equal("alice", secure.GetClients("alice-1").Single().Username);

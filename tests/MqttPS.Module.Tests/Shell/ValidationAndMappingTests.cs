@@ -153,7 +153,7 @@ namespace MqttPS.Module.Tests.Shell
             var wrapped = ShellErrorClassifier.Classify(new AggregateException(new TimeoutException("slow")), "PublishFailed", "t");
             Assert.Equal("PublishFailed", wrapped.ErrorId);
             Assert.Equal(ShellErrorCategory.OperationTimeout, wrapped.Category);
-            Assert.Equal("slow", wrapped.Message);
+            Assert.Equal("slow.", wrapped.Message);
         }
 
         [Fact]
