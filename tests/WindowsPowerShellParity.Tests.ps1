@@ -38,7 +38,7 @@ Describe 'Publish-MqttMessage at MQTT 3.1.1 against mosquitto' {
     It 'keeps -MaxInflightMessages of Connect-Mqtt and -WindowSize of Publish-MqttMessage for brokers known to take more' {
         $c = Connect-Mqtt -Broker 127.0.0.1 -Port $script:mosquitto.Port -ProtocolVersion 3.1.1 -MaxInflightMessages 10 -Name 'w311-max'
         try {
-            $c.Client.PublishWindowLimit | Should -Be 10
+            $c.MaxInflightMessages | Should -Be 10
             # The verbose trace shows each PUBLISH and PUBACK: count how many were unacknowledged at most.
             $trace = 1..200 | Publish-MqttMessage -Connection $c -Topic 'window311/wide' -QoS 1 -WindowSize 50 -Verbose 4>&1 |
                 Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message

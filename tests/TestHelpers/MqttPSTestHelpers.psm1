@@ -380,6 +380,62 @@ namespace MqttPSTests
         public override void NotifyEndApplication() { }
     }
 
+    /// <summary>A TCP server on a free loopback port that answers every connection with fixed bytes, after the
+    /// client's first bytes: an HTTP server's error page, a TLS alert, or a CONNACK after which it stays silent
+    /// (KeepOpen) like a broker that never acknowledges. Stopped by Dispose.</summary>
+    public sealed class FakeServer : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener;
+        private readonly byte[] _reply;
+        private readonly bool _keepOpen;
+        private readonly List<System.Net.Sockets.TcpClient> _clients = new List<System.Net.Sockets.TcpClient>();
+
+        public FakeServer(byte[] reply, bool keepOpen)
+        {
+            _reply = reply ?? new byte[0];
+            _keepOpen = keepOpen;
+            _listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            _listener.Start();
+            Port = ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
+            new System.Threading.Thread(Accept) { IsBackground = true }.Start();
+        }
+
+        public int Port { get; private set; }
+
+        private void Accept()
+        {
+            while (true)
+            {
+                System.Net.Sockets.TcpClient client;
+                try { client = _listener.AcceptTcpClient(); } catch (Exception) { return; }
+                lock (_clients) _clients.Add(client);
+                new System.Threading.Thread(() => Serve(client)) { IsBackground = true }.Start();
+            }
+        }
+
+        private void Serve(System.Net.Sockets.TcpClient client)
+        {
+            try
+            {
+                var stream = client.GetStream();
+                var buffer = new byte[4096];
+                stream.ReadTimeout = 5000;
+                stream.Read(buffer, 0, buffer.Length);
+                stream.Write(_reply, 0, _reply.Length);
+                stream.Flush();
+                if (_keepOpen) { stream.ReadTimeout = System.Threading.Timeout.Infinite; while (stream.Read(buffer, 0, buffer.Length) > 0) { } }
+            }
+            catch (Exception) { }
+            finally { client.Close(); }
+        }
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            lock (_clients) foreach (var c in _clients) c.Close();
+        }
+    }
+
     public sealed class ScriptedUserInterface : PSHostUserInterface
     {
         private readonly Queue<string> _answers;
@@ -476,6 +532,13 @@ function New-ScriptedHost {
     [MqttPSTests.ScriptedHost]::new($Answers, $Credential, $Secret)
 }
 
+function Start-FakeServer {
+    <# A server on a free loopback port that answers each connection's first bytes with -Reply (and with
+       -KeepOpen then stays silent). .Port is its port; stop it with .Dispose(). #>
+    param([Parameter(Mandatory)] [AllowEmptyCollection()] [byte[]] $Reply, [switch] $KeepOpen)
+    [MqttPSTests.FakeServer]::new($Reply, $KeepOpen.IsPresent)
+}
+
 function New-TestCertificateSet {
     <#
     Writes a CA and a server certificate it issued (CN=localhost, for localhost and 127.0.0.1) into -Directory:
@@ -507,6 +570,19 @@ function New-TestCertificateSet {
     [pscustomobject]@{
         Directory = $Directory; CaPath = Join-Path $Directory 'ca.crt'; CertificatePath = Join-Path $Directory 'server.crt'
         KeyPath = Join-Path $Directory 'server.key'; PfxPath = Join-Path $Directory 'server.pfx'; PfxPassword = $PfxPassword
+    }
+}
+
+function Get-DocumentedError {
+    <# The errors each cmdlet's help documents, from its NOTES ("Errors, as ...: Id (Category, Category); Id (Category).")
+       as @{ Cmdlet; Id; Categories }. #>
+    foreach ($name in (Get-Module MqttPS).ExportedCmdlets.Keys | Sort-Object) {
+        $notes = (Get-Help $name -Full).alertSet.alert.Text -join "`n"
+        $list = [regex]::Match($notes, 'Errors, as [^:]*:\s*(.*?)\.\s*$', 'Singleline').Groups[1].Value
+        foreach ($entry in $list -split ';') {
+            $m = [regex]::Match($entry.Trim(), '^(\w+) \(([^)]*)\)$')
+            if ($m.Success) { @{ Cmdlet = $name; Id = $m.Groups[1].Value; Categories = @($m.Groups[2].Value -split ',\s*') } }
+        }
     }
 }
 

@@ -417,8 +417,8 @@ namespace MqttPS.Core.Broker
                     ConnectedAt = c.ConnectedAt,
                     CleanStart = c.CleanStart,
                     IsBridge = c.IsBridge,
-                    MessagesReceived = c.PacketsReceived,
-                    MessagesSent = c.PacketsSent,
+                    PacketsReceived = c.PacketsReceived,
+                    PacketsSent = c.PacketsSent,
                 };
                 lock (session)
                 {
@@ -770,11 +770,12 @@ namespace MqttPS.Core.Broker
                 Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.ClientDisconnected, ClientId = connection.ClientId, Reason = why, ReasonCode = (byte)code });
         }
 
-        private void OnRetainedChanged(string topic, BrokerMessage message)
+        private void OnRetainedChanged(string topic, BrokerMessage message, string clearedBy)
         {
-            if (!_restoring) Persistence?.RetainedChanged(topic, message?.ToMqttMessage(MonotonicClock.NowMilliseconds));
+            // $SYS topics are the broker's own live figures: republished every interval, never restored from disk (stale).
+            if (!_restoring && !topic.StartsWith("$SYS/", StringComparison.Ordinal)) Persistence?.RetainedChanged(topic, message?.ToMqttMessage(MonotonicClock.NowMilliseconds));
             if (EventRaised != null)
-                Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.RetainedMessageChanged, Topic = topic, ClientId = message?.SenderClientId, Message = message?.ToMqttMessage(MonotonicClock.NowMilliseconds), Reason = message == null ? "cleared" : "set" });
+                Raise(new MqttBrokerEvent { Kind = MqttBrokerEventKind.RetainedMessageChanged, Topic = topic, ClientId = message?.SenderClientId ?? clearedBy, Message = message?.ToMqttMessage(MonotonicClock.NowMilliseconds), Reason = message == null ? "cleared" : "set" });
         }
 
         internal void ReportInternalError(BrokerConnection connection, Exception e)

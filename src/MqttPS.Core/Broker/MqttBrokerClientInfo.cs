@@ -22,8 +22,11 @@ namespace MqttPS.Core.Broker
         public IReadOnlyList<string> Subscriptions { get; set; }
         public int QueuedMessages { get; set; }
         public int InFlightMessages { get; set; }
-        public long MessagesReceived { get; set; }
-        public long MessagesSent { get; set; }
+        /// <summary>MQTT packets of every kind (PUBLISH, PUBACK, PINGREQ, ...) received from the client.</summary>
+        public long PacketsReceived { get; set; }
+
+        /// <summary>MQTT packets of every kind sent to the client.</summary>
+        public long PacketsSent { get; set; }
 
         public override string ToString() => ClientId + " " + RemoteEndPoint + " " + ProtocolVersion;
     }

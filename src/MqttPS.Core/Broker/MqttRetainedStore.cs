@@ -15,9 +15,10 @@ namespace MqttPS.Core.Broker
     {
         private readonly Dictionary<string, BrokerMessage> _messages = new Dictionary<string, BrokerMessage>(StringComparer.Ordinal);
         private readonly object _lock = new object();
-        private readonly Action<string, BrokerMessage> _changed;
+        /// <summary>Called with the topic, its new message (null when cleared) and who cleared it (a client id, or null).</summary>
+        private readonly Action<string, BrokerMessage, string> _changed;
 
-        internal MqttRetainedStore(Action<string, BrokerMessage> changed = null, int maximum = 0)
+        internal MqttRetainedStore(Action<string, BrokerMessage, string> changed = null, int maximum = 0)
         {
             _changed = changed;
             Maximum = maximum;
@@ -61,12 +62,14 @@ namespace MqttPS.Core.Broker
         }
 
         /// <summary>Removes a topic's retained message; false when it had none.</summary>
-        public bool Delete(string topic)
+        public bool Delete(string topic) => Delete(topic, null);
+
+        private bool Delete(string topic, string clearedBy)
         {
             if (topic == null) throw new ArgumentNullException(nameof(topic));
             bool removed;
             lock (_lock) removed = _messages.Remove(topic);
-            if (removed) _changed?.Invoke(topic, null);
+            if (removed) _changed?.Invoke(topic, null, clearedBy);
             return removed;
         }
 
@@ -79,7 +82,7 @@ namespace MqttPS.Core.Broker
                 topics = new List<string>(_messages.Keys);
                 _messages.Clear();
             }
-            foreach (var t in topics) _changed?.Invoke(t, null);
+            foreach (var t in topics) _changed?.Invoke(t, null, null);
             return topics.Count;
         }
 
@@ -87,7 +90,8 @@ namespace MqttPS.Core.Broker
         {
             if (message.Payload.Length == 0)
             {
-                Delete(message.Topic);
+                // An empty retained publish clears the topic [MQTT-3.3.1-6]; the event names the client that sent it.
+                Delete(message.Topic, message.SenderClientId);
                 return;
             }
             lock (_lock)
@@ -95,7 +99,7 @@ namespace MqttPS.Core.Broker
                 if (Maximum > 0 && _messages.Count >= Maximum && !_messages.ContainsKey(message.Topic)) return;
                 _messages[message.Topic] = message;
             }
-            _changed?.Invoke(message.Topic, message);
+            _changed?.Invoke(message.Topic, message, null);
         }
 
         /// <summary>Whether <paramref name="message"/> is still the retained message of its topic (not replaced or cleared).</summary>
@@ -137,7 +141,7 @@ namespace MqttPS.Core.Broker
                 if (expired != null) foreach (var t in expired) _messages.Remove(t);
             }
             if (expired == null) return 0;
-            foreach (var t in expired) _changed?.Invoke(t, null);
+            foreach (var t in expired) _changed?.Invoke(t, null, null);
             return expired.Count;
         }
     }

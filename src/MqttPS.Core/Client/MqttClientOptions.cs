@@ -17,7 +17,8 @@ namespace MqttPS.Core.Client
         /// <summary>The broker; see <see cref="MqttBrokerAddress.Parse"/>.</summary>
         public MqttBrokerAddress Address { get; set; }
 
-        /// <summary>Client identifier; when empty, one is generated ("mqttps-" and 12 random hex digits).</summary>
+        /// <summary>Client identifier; when null, one is generated ("mqttps-" and 12 random hex digits); when empty, the
+        /// broker assigns one (needs a clean start; MQTT 5.0 brokers say which in the CONNACK).</summary>
         public string ClientId { get; set; }
 
         public MqttProtocolVersion ProtocolVersion { get; set; } = MqttProtocolVersion.V500;

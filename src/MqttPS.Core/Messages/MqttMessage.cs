@@ -94,8 +94,8 @@ namespace MqttPS.Core.Messages
         /// <summary>Identifiers of the subscriptions this message matched (5.0).</summary>
         public List<uint> SubscriptionIdentifiers => _subscriptionIdentifiers ?? (_subscriptionIdentifiers = new List<uint>());
 
-        public bool HasUserProperties => _userProperties != null && _userProperties.Count > 0;
-        public bool HasSubscriptionIdentifiers => _subscriptionIdentifiers != null && _subscriptionIdentifiers.Count > 0;
+        internal bool HasUserProperties => _userProperties != null && _userProperties.Count > 0;
+        internal bool HasSubscriptionIdentifiers => _subscriptionIdentifiers != null && _subscriptionIdentifiers.Count > 0;
 
         /// <summary>When the message arrived (received) or was stored (retained).</summary>
         public DateTimeOffset Timestamp { get; set; } = DateTimeOffset.Now;

@@ -29,7 +29,7 @@ namespace MqttPS.Core.Shell
             {
                 if (_brokers.Any(b => string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase)))
                     throw new MqttShellException("BrokerNameInUse", ShellErrorCategory.ResourceExists,
-                        "A broker named '" + name + "' is already running in this session; stop it with Stop-MqttBroker -Name " + name + " or pick another -Name.", name);
+                        "A broker named " + ShellText.Quote(name) + " is already running in this session; stop it with Stop-MqttBroker -Name " + name + " or pick another -Name.", name);
             }
         }
 
@@ -50,6 +50,18 @@ namespace MqttPS.Core.Shell
         public IReadOnlyList<MqttEmbeddedBroker> All
         {
             get { lock (_gate) return _brokers.ToArray(); }
+        }
+
+        /// <summary>The session's broker when exactly one runs, for commands given no broker; otherwise an error that
+        /// says what exists. <paramref name="naming"/> tells how to pick one, e.g. "Stop-MqttBroker &lt;name&gt; or -All".</summary>
+        public MqttEmbeddedBroker TheOnlyOne(string naming)
+        {
+            var all = All;
+            if (all.Count == 1) return all[0];
+            if (all.Count == 0)
+                throw new MqttShellException("BrokerNotFound", ShellErrorCategory.ObjectNotFound, "No broker runs in this session; start one with Start-MqttBroker.", null);
+            throw new MqttShellException("AmbiguousBroker", ShellErrorCategory.InvalidArgument,
+                "Several brokers run in this session (" + string.Join(", ", all.Select(b => b.Name)) + "); say which: " + naming + ".", all.Select(b => b.Name).ToArray());
         }
 
         public IReadOnlyList<MqttEmbeddedBroker> Find(string pattern)

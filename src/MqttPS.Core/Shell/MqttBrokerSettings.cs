@@ -80,7 +80,10 @@ namespace MqttPS.Core.Shell
         public PersistenceDurability? Durability { get; set; }
 
         /// <summary>Seconds between updates of the retained $SYS/broker/... topics; 0 = no $SYS topics.</summary>
-        public int SysIntervalSeconds { get; set; }
+        public int SysIntervalSeconds { get; set; } = DefaultSysIntervalSeconds;
+
+        /// <summary>mosquitto's sys_interval default: the $SYS topics every MQTT tutorial subscribes to are there.</summary>
+        public const int DefaultSysIntervalSeconds = 10;
 
         public int MaxConnections { get; set; }
 
@@ -120,7 +123,7 @@ namespace MqttPS.Core.Shell
             if (string.Equals(BindAddress, "*", StringComparison.Ordinal)) return IPAddress.Any;
             if (IPAddress.TryParse(BindAddress, out var address)) return address;
             throw new MqttShellException("InvalidBindAddress", ShellErrorCategory.InvalidArgument,
-                "-BindAddress '" + BindAddress + "' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::).", BindAddress);
+                "-BindAddress " + ShellText.Quote(BindAddress) + " is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::).", BindAddress);
         }
 
         /// <summary>Checks what can be checked without touching files: ranges, combinations, port clashes.</summary>

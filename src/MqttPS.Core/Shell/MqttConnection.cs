@@ -46,7 +46,12 @@ namespace MqttPS.Core.Shell
         public string Broker => Client.BrokerUri;
         public MqttProtocolVersion ProtocolVersion => Client.ProtocolVersion;
         public bool IsConnected => !_closed && Client.IsConnected;
+        /// <summary>One word, for tables and scripts: Connected, Reconnecting, Lost (ended without Disconnect-Mqtt;
+        /// <see cref="LostReason"/> says why) or Closed (by Disconnect-Mqtt).</summary>
         public string State => _closed ? "Closed" : Client.IsConnected ? "Connected" : (_lastState ?? "Disconnected");
+
+        /// <summary>Lost or closed: the connection is over, and its name may be given to a new one.</summary>
+        internal bool IsEnded => _closed || LostReason != null;
         public bool IsDefault { get; internal set; }
         public bool SessionPresent { get; internal set; }
         public DateTimeOffset ConnectedAt { get; internal set; }
@@ -75,7 +80,12 @@ namespace MqttPS.Core.Shell
         /// <summary>The topic filters subscribed through this connection.</summary>
         public string[] Subscriptions { get { lock (_gate) return _filters.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray(); } }
 
-        public IMqttShellClient Client { get; }
+        /// <summary>Plumbing, not public: Format-List * and ConvertTo-Json show every public property.</summary>
+        internal IMqttShellClient Client { get; }
+
+        /// <summary>How many QoS 1/2 messages may be in flight at once on this connection: the broker's Receive
+        /// Maximum (MQTT 5.0), or the window of a 3.1.1/3.1 connection (-MaxInflightMessages).</summary>
+        public int MaxInflightMessages => Client.PublishWindowLimit;
         /// <summary>Not public: it holds the password, and PowerShell shows (Format-List, ConvertTo-Json,
         /// Export-Clixml) every public property of an output object.</summary>
         internal MqttConnectionSettings Settings { get; }
@@ -105,8 +115,7 @@ namespace MqttPS.Core.Shell
             {
                 connection.Dispose();
                 if (e is OperationCanceledException) throw;
-                throw new MqttShellException(e is TimeoutException ? "ConnectTimeout" : "ConnectFailed", ShellErrorClassifier.CategoryOf(e),
-                    "Could not connect to " + client.BrokerUri + ": " + e.Message, settings.Broker, e);
+                throw ConnectFailure.Describe(e, settings, client.BrokerUri, address => ConnectFailure.ProbeTls(address, TimeSpan.FromSeconds(3), host.Stopping));
             }
         }
 
@@ -255,20 +264,15 @@ namespace MqttPS.Core.Shell
             {
                 // Not tied to the host's stop token: Ctrl+C is exactly when the unsubscribe must still go out.
                 using (var cts = new CancellationTokenSource(timeout))
+                // The trace is captured before the UNSUBSCRIBE is sent, so that -Verbose shows it as it shows SUBSCRIBE.
+                using (host != null ? CaptureTrace(verbose) : null)
                 {
                     var tasks = new List<Task>();
                     if (unused.Count > 0) tasks.Add(Client.UnsubscribeAsync(unused, cts.Token));
                     if (lowered.Count > 0) tasks.Add(SendSubscribes(lowered, cts.Token));
                     var task = Task.WhenAll(tasks);
-                    if (host != null)
-                    {
-                        using (CaptureTrace(verbose))
-                            PipelineWait.TryWait(task, new UnstoppableHost(host), verbose, timeout);
-                    }
-                    else
-                    {
-                        task.Wait(timeout);
-                    }
+                    if (host != null) PipelineWait.TryWait(task, new UnstoppableHost(host), verbose, timeout);
+                    else task.Wait(timeout);
                     if (task.IsFaulted) _ = task.Exception;
                 }
             }
@@ -444,8 +448,13 @@ namespace MqttPS.Core.Shell
 
         private void OnStateChanged(string state)
         {
-            // Once lost for good the state stays so; a late "Disconnected" from another thread must not hide it.
-            if (LostReason == null) _lastState = state;
+            // Once lost for good the state stays so; a late "Disconnected" from another thread must not hide it. The
+            // client reports "Reconnecting (connection reset)": the state is the first word.
+            if (LostReason == null)
+            {
+                var open = state.IndexOf(" (", StringComparison.Ordinal);
+                _lastState = open < 0 ? state : state.Substring(0, open);
+            }
             Volatile.Read(ref _traceTarget)?.Add("connection " + Name + ": " + state);
         }
 
@@ -454,7 +463,7 @@ namespace MqttPS.Core.Shell
         private void OnClosed(string reason)
         {
             LostReason = reason;
-            _lastState = "Lost: " + reason;
+            _lastState = "Lost";
             foreach (var sink in DetachAll()) sink.OnConnectionClosed("the connection '" + Name + "' was lost: " + reason, true);
         }
 

@@ -32,13 +32,20 @@ namespace MqttPS.Core.Shell
             }
         }
 
+        /// <summary>Throws when an open connection has <paramref name="name"/>. A lost or closed one does not keep its
+        /// name: it is forgotten, so that Connect-Mqtt -Name can open its replacement.</summary>
         public void EnsureNameFree(string name)
         {
             lock (_gate)
             {
+                foreach (var ended in _connections.Where(c => c.IsEnded && string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)).ToList())
+                {
+                    Remove(ended);
+                    ended.Dispose();
+                }
                 if (_connections.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)))
                     throw new MqttShellException("ConnectionNameInUse", ShellErrorCategory.ResourceExists,
-                        "A connection named '" + name + "' is already open; close it with Disconnect-Mqtt -Name " + name + " or pick another -Name.", name);
+                        "A connection named " + ShellText.Quote(name) + " is already open; close it with Disconnect-Mqtt -Name " + name + " or pick another -Name.", name);
             }
         }
 

@@ -32,7 +32,8 @@ namespace MqttPS.Core.Shell
         }
 
         public string Name { get; }
-        public MqttBroker Broker { get; }
+        /// <summary>The engine's broker (not public: Format-List * shows every public property of an output object).</summary>
+        internal MqttBroker Broker { get; }
         /// <summary>Not public: it holds the user table's passwords and the certificate password, and PowerShell shows
         /// (Format-List, ConvertTo-Json, Export-Clixml) every public property of an output object.</summary>
         internal MqttBrokerSettings Settings { get; }
@@ -88,7 +89,8 @@ namespace MqttPS.Core.Shell
 
         public DateTimeOffset StartedAt => Broker.StartedAt;
         public int ClientCount => Broker.GetClients().Count;
-        public int RetainedCount => Broker.Retained.Count;
+        /// <summary>The retained messages clients stored; the broker's own $SYS topics are not counted.</summary>
+        public int RetainedCount => Broker.Retained.List("#").Count;
         public MqttBrokerStatistics Statistics => Broker.GetStatistics();
         public IReadOnlyList<MqttBrokerClientInfo> Clients => Broker.GetClients();
 

@@ -45,6 +45,13 @@ namespace MqttPS.Core.Shell
             }
         }
 
+        /// <summary>The session of <paramref name="runspaceKey"/> if it has one (tab completion looks, and creates nothing).</summary>
+        public static MqttShellSession TryGet(object runspaceKey)
+        {
+            if (runspaceKey == null) return null;
+            lock (Sessions) return Sessions.TryGetValue(runspaceKey, out var existing) ? existing : null;
+        }
+
         /// <summary>Drops the session of <paramref name="runspaceKey"/> (the module is being removed): the next
         /// <see cref="For"/> creates a new one. Returns the dropped session, or null.</summary>
         public static MqttShellSession Forget(object runspaceKey)

@@ -74,18 +74,18 @@ namespace MqttPS.Core.Shell
         public int QueueSize => _queue.Capacity;
         public ReceiveOverflowPolicy OverflowPolicy => _queue.OverflowPolicy;
 
-        public IReadOnlyList<MqttTopicSubscription> Requested { get; }
+        internal IReadOnlyList<MqttTopicSubscription> Requested { get; }
 
         bool IMessageSink.RetainedOnly => false;
 
         /// <summary>Opaque handle the cmdlet layer keeps (its PSEventSubscriber), to unregister the event.</summary>
-        public object EventRegistration { get; set; }
+        internal object EventRegistration { get; set; }
 
         /// <summary>Event mode with -Action: the job that runs the action (Receive-Job shows its output).</summary>
         public object Job { get; set; }
 
         /// <summary>The queue a streaming subscription's pipeline thread drains.</summary>
-        public BoundedMessageQueue Queue => _queue;
+        internal BoundedMessageQueue Queue => _queue;
 
         /// <summary>Raised (on a network thread) when the subscription ends because its connection closed or was lost.</summary>
         public event Action<MqttSubscription> Ended;

@@ -76,6 +76,7 @@ namespace MqttPS.Commands
 
         [Parameter]
         [ValidateRange(0, 2)]
+        [ArgumentCompleter(typeof(QoSCompleter))]
         public int WillQoS { get; set; }
 
         [Parameter]

@@ -12,9 +12,10 @@ namespace MqttPS.Commands
         [Parameter(ParameterSetName = "Connection", Mandatory = true, Position = 0, ValueFromPipeline = true)]
         public MqttConnection[] Connection { get; set; }
 
-        [Parameter(ParameterSetName = "Name", Mandatory = true)]
+        [Parameter(ParameterSetName = "Name", Mandatory = true, Position = 0)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ConnectionNameCompleter))]
         public string[] Name { get; set; }
 
         [Parameter(ParameterSetName = "All", Mandatory = true)]
@@ -36,7 +37,7 @@ namespace MqttPS.Commands
                     {
                         var found = Session.Connections.Find(pattern);
                         if (found.Count == 0 && !WildcardName.HasWildcards(pattern))
-                            WriteError(ErrorRecords.From(new MqttShellException("ConnectionNotFound", ShellErrorCategory.ObjectNotFound, "There is no connection named '" + pattern + "'.", pattern)));
+                            WriteError(ErrorRecords.From(new MqttShellException("ConnectionNotFound", ShellErrorCategory.ObjectNotFound, "There is no connection named " + ShellText.Quote(pattern) + " (Get-MqttConnection lists them).", pattern)));
                         targets.AddRange(found);
                     }
                     break;

@@ -19,6 +19,7 @@ namespace MqttPS.Commands
 
         [Parameter(ParameterSetName = "Name", Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BrokerNameCompleter))]
         public string BrokerName { get; set; }
 
         protected override void ProcessRecord()
@@ -33,21 +34,14 @@ namespace MqttPS.Commands
                     var found = Session.Brokers.Find(BrokerName);
                     if (found.Count == 0)
                     {
-                        WriteError(ErrorRecords.From(new MqttShellException("BrokerNotFound", ShellErrorCategory.ObjectNotFound, "There is no broker named '" + BrokerName + "' in this session.", BrokerName)));
+                        WriteError(ErrorRecords.From(new MqttShellException("BrokerNotFound", ShellErrorCategory.ObjectNotFound, "There is no broker named " + ShellText.Quote(BrokerName) + " in this session.", BrokerName)));
                         return;
                     }
                     broker = found[0];
                     break;
                 default:
-                    var all = Session.Brokers.All;
-                    if (all.Count != 1)
-                    {
-                        WriteError(ErrorRecords.From(new MqttShellException(all.Count == 0 ? "BrokerNotFound" : "AmbiguousBroker",
-                            all.Count == 0 ? ShellErrorCategory.ObjectNotFound : ShellErrorCategory.InvalidArgument,
-                            all.Count == 0 ? "No broker runs in this session; start one with Start-MqttBroker." : "Several brokers run in this session; pick one with -BrokerName or pipe it in.", null)));
-                        return;
-                    }
-                    broker = all[0];
+                    broker = null;
+                    if (!Try(() => broker = Session.Brokers.TheOnlyOne("Get-MqttBrokerClient -BrokerName <name>, or pipe it in"))) return;
                     break;
             }
             WriteObject(broker.GetClients(ClientId), true);

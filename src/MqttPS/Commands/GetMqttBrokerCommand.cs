@@ -10,6 +10,7 @@ namespace MqttPS.Commands
     {
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(BrokerNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
 
@@ -24,7 +25,7 @@ namespace MqttPS.Commands
             {
                 var found = Session.Brokers.Find(pattern);
                 if (found.Count == 0 && !WildcardName.HasWildcards(pattern))
-                    WriteError(ErrorRecords.From(new MqttShellException("BrokerNotFound", ShellErrorCategory.ObjectNotFound, "There is no broker named '" + pattern + "' in this session.", pattern)));
+                    WriteError(ErrorRecords.From(new MqttShellException("BrokerNotFound", ShellErrorCategory.ObjectNotFound, "There is no broker named " + ShellText.Quote(pattern) + " in this session.", pattern)));
                 WriteObject(found, true);
             }
         }

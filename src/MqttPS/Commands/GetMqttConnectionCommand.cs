@@ -10,6 +10,7 @@ namespace MqttPS.Commands
     {
         [Parameter(ParameterSetName = "Name", Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ConnectionNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
 
@@ -33,7 +34,7 @@ namespace MqttPS.Commands
             {
                 var found = Session.Connections.Find(pattern);
                 if (found.Count == 0 && !WildcardName.HasWildcards(pattern))
-                    WriteError(ErrorRecords.From(new MqttShellException("ConnectionNotFound", ShellErrorCategory.ObjectNotFound, "There is no connection named '" + pattern + "'.", pattern)));
+                    WriteError(ErrorRecords.From(new MqttShellException("ConnectionNotFound", ShellErrorCategory.ObjectNotFound, "There is no connection named " + ShellText.Quote(pattern) + ".", pattern)));
                 WriteObject(found, true);
             }
         }

@@ -9,11 +9,13 @@ namespace MqttPS.Commands
     public sealed class GetMqttSubscriptionCommand : MqttCmdlet
     {
         [Parameter(ParameterSetName = "Id", Mandatory = true, Position = 0)]
+        [ArgumentCompleter(typeof(SubscriptionIdCompleter))]
         public int[] Id { get; set; }
 
         [Parameter(ParameterSetName = "SourceIdentifier", Mandatory = true)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SourceIdentifierCompleter))]
         public string SourceIdentifier { get; set; }
 
         [Parameter(ParameterSetName = "All")]

@@ -38,6 +38,7 @@ namespace MqttPS.Commands
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateRange(0, 2)]
+        [ArgumentCompleter(typeof(QoSCompleter))]
         public int QoS { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]

@@ -27,6 +27,7 @@ namespace MqttPS.Commands
 
         [Parameter]
         [ValidateRange(0, 2)]
+        [ArgumentCompleter(typeof(QoSCompleter))]
         public int QoS { get; set; }
 
         [Parameter]
@@ -134,10 +135,22 @@ namespace MqttPS.Commands
                     TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null,
                     Emit);
             }
-            WriteVerbose("Subscription to " + _streaming.Topic + " ended: " + reason + ", " + _streaming.MessagesReceived + " messages received.");
+            var topics = _streaming.Topic;
+            WriteVerbose("Subscription to " + topics + " ended: " + reason + ", " + _streaming.MessagesReceived + " messages received.");
+            if (reason != StreamEndReason.Stopped)
+            {
+                // Unsubscribed here, while -Verbose can still show the UNSUBSCRIBE exchange (after Ctrl+C or a
+                // downstream Select-Object -First nothing can be written, and CleanUp does it quietly).
+                var ended = _streaming;
+                _streaming = null;
+                Session.Unsubscribe(ended, this, Verbose);
+                Verbose?.Flush(this);
+            }
             if (reason == StreamEndReason.ConnectionClosed)
                 WriteError(ErrorRecords.From(new MqttShellException("ConnectionLost", ShellErrorCategory.ConnectionError,
-                    "The connection '" + _connection.Name + "' closed while subscribed to " + _streaming.Topic + ".", _connection)));
+                    "The connection '" + _connection.Name + "' was lost while subscribed to " + topics +
+                    (string.IsNullOrEmpty(_connection.DisconnectReason) ? "" : " (" + _connection.DisconnectReason.TrimEnd('.') + ")") +
+                    ". Connect again with Connect-Mqtt, or use -AutoReconnect.", _connection)));
             if (reason == StreamEndReason.Stopped) throw new PipelineStoppedException();
         }
 

@@ -104,7 +104,7 @@ namespace MqttPS.Commands
 
         [Parameter]
         [ValidateRange(0, 86400)]
-        public int SysIntervalSeconds { get; set; }
+        public int SysIntervalSeconds { get; set; } = MqttBrokerSettings.DefaultSysIntervalSeconds;
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]

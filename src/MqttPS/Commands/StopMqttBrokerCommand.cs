@@ -5,16 +5,17 @@ using MqttPS.Core.Shell;
 namespace MqttPS.Commands
 {
     /// <summary>Stop-MqttBroker: stops embedded brokers, disconnecting their clients.</summary>
-    [Cmdlet(VerbsLifecycle.Stop, "MqttBroker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "InputObject")]
+    [Cmdlet(VerbsLifecycle.Stop, "MqttBroker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
     [OutputType(typeof(MqttEmbeddedBroker))]
     public sealed class StopMqttBrokerCommand : MqttCmdlet
     {
         [Parameter(ParameterSetName = "InputObject", Mandatory = true, Position = 0, ValueFromPipeline = true)]
         public MqttEmbeddedBroker[] Broker { get; set; }
 
-        [Parameter(ParameterSetName = "Name", Mandatory = true)]
+        [Parameter(ParameterSetName = "Name", Mandatory = true, Position = 0)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BrokerNameCompleter))]
         public string[] Name { get; set; }
 
         [Parameter(ParameterSetName = "All", Mandatory = true)]
@@ -33,15 +34,21 @@ namespace MqttPS.Commands
                     {
                         var found = Session.Brokers.Find(pattern);
                         if (found.Count == 0 && !WildcardName.HasWildcards(pattern))
-                            WriteError(ErrorRecords.From(new MqttShellException("BrokerNotFound", ShellErrorCategory.ObjectNotFound, "There is no broker named '" + pattern + "' in this session.", pattern)));
+                            WriteError(ErrorRecords.From(new MqttShellException("BrokerNotFound", ShellErrorCategory.ObjectNotFound, "There is no broker named " + ShellText.Quote(pattern) + " in this session (Get-MqttBroker lists them).", pattern)));
                         targets.AddRange(found);
                     }
                     break;
                 case "All":
                     targets.AddRange(Session.Brokers.All);
                     break;
-                default:
+                case "InputObject":
                     targets.AddRange(Broker);
+                    break;
+                default:
+                    // No argument: the session's only broker, as Get-MqttBrokerClient does.
+                    MqttEmbeddedBroker only = null;
+                    if (!Try(() => only = Session.Brokers.TheOnlyOne("Stop-MqttBroker <name>, or -All"))) return;
+                    targets.Add(only);
                     break;
             }
             foreach (var b in targets)

@@ -13,11 +13,13 @@ namespace MqttPS.Commands
         public MqttSubscription[] Subscription { get; set; }
 
         [Parameter(ParameterSetName = "Id", Mandatory = true)]
+        [ArgumentCompleter(typeof(SubscriptionIdCompleter))]
         public int[] Id { get; set; }
 
         [Parameter(ParameterSetName = "SourceIdentifier", Mandatory = true)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SourceIdentifierCompleter))]
         public string SourceIdentifier { get; set; }
 
         [Parameter(ParameterSetName = "All", Mandatory = true)]

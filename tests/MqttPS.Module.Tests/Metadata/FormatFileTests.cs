@@ -38,5 +38,25 @@ namespace MqttPS.Module.Tests.Metadata
             foreach (var required in new[] { "MqttPS.Core.Messages.MqttMessage", "MqttPS.Core.Shell.MqttConnection", "MqttPS.Core.Shell.MqttEmbeddedBroker", "MqttPS.Core.Broker.MqttBrokerClientInfo", "MqttPS.Core.Shell.MqttSubscription" })
                 Assert.Contains(required, selected);
         }
+
+        /// <summary>Every table fits an 80-column console: the sized columns and their separators leave room for the
+        /// last one, and only the last one is unsized (PowerShell shares the spare width of a wide console among unsized
+        /// columns, which spreads a table out; the last one simply takes it).</summary>
+        [Fact]
+        public void Every_table_fits_80_columns_and_only_its_last_column_is_unsized()
+        {
+            var format = XDocument.Load(Path.Combine(CmdletSurface.ModuleDirectory, "MqttPS.format.ps1xml"));
+            foreach (var view in format.Descendants("View").Where(v => v.Element("TableControl") != null))
+            {
+                var name = view.Element("Name").Value;
+                var headers = view.Descendants("TableColumnHeader").ToList();
+                for (var i = 0; i < headers.Count - 1; i++)
+                    Assert.True(headers[i].Element("Width") != null, name + ": column " + headers[i].Element("Label").Value + " has no width");
+                var sized = headers.Where(h => h.Element("Width") != null).Sum(h => int.Parse(h.Element("Width").Value)) + headers.Count - 1;
+                var last = headers.Last();
+                var lastMinimum = last.Element("Width") != null ? 0 : Math.Max(6, last.Element("Label").Value.Length);
+                Assert.True(sized + lastMinimum <= 80, name + " needs " + (sized + lastMinimum) + " columns");
+            }
+        }
     }
 }

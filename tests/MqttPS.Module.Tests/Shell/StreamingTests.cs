@@ -80,7 +80,8 @@ namespace MqttPS.Module.Tests.Shell
             var sub = session.Subscribe(connection, new SubscriptionRequest { TopicFilters = new[] { "quiet" } }, SubscriptionMode.Stream, PayloadFormat.Auto, null, host, null);
             _ = Background.Run(() => { Thread.Sleep(100); client.Lose("broker went away"); });
             Assert.Equal(StreamEndReason.ConnectionClosed, MessageStreamReader.Read(sub, host, null, null, TimeSpan.FromSeconds(10), _ => { }));
-            Assert.StartsWith("Lost: broker went away", connection.State);
+            Assert.Equal("Lost", connection.State);
+            Assert.Equal("broker went away", connection.DisconnectReason);
             Assert.Empty(connection.Subscriptions);
         }
 
