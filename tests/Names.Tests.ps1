@@ -109,7 +109,7 @@ Describe 'A lost connection' {
         $c = Connect-Mqtt -Broker $b.Uri -Name 'm5'
         $b | Stop-MqttBroker -Confirm:$false
         Wait-Until -Because 'the connection to be lost' -Condition { $c.State -eq 'Lost' }
-        $c.DisconnectReason | Should -Not -BeNullOrEmpty
+        $c.LostReason | Should -Not -BeNullOrEmpty
         $c.State | Should -BeExactly 'Lost'
         (Get-MqttConnection -Name m5 | Format-Table | Out-String -Width 80) | Should -Match 'm5\s+Lost\s'
         $b2 = Start-MqttBroker -Port 0 -Name 'back'

@@ -149,7 +149,7 @@ namespace MqttPS.Commands
             if (reason == StreamEndReason.ConnectionClosed)
                 WriteError(ErrorRecords.From(new MqttShellException("ConnectionLost", ShellErrorCategory.ConnectionError,
                     "The connection '" + _connection.Name + "' was lost while subscribed to " + topics +
-                    (string.IsNullOrEmpty(_connection.DisconnectReason) ? "" : " (" + _connection.DisconnectReason.TrimEnd('.') + ")") +
+                    (string.IsNullOrEmpty(_connection.LostReason) ? "" : " (" + _connection.LostReason.TrimEnd('.') + ")") +
                     ". Connect again with Connect-Mqtt, or use -AutoReconnect.", _connection)));
             if (reason == StreamEndReason.Stopped) throw new PipelineStoppedException();
         }

@@ -193,7 +193,7 @@ namespace MqttPS.Module.Tests.Shell
             using (var adapter = new MqttClientAdapter(new MqttClient(MqttClientAdapterFactory.ToOptions(new MqttConnectionSettings { Broker = "127.0.0.1", Port = 1 }))))
             {
                 var publish = Assert.Throws<MqttShellException>(() => adapter.PublishAsync(new Core.Messages.MqttMessage("a/b", "x"), 0, default).GetAwaiter().GetResult());
-                var subscribe = Assert.Throws<MqttShellException>(() => adapter.SubscribeAsync(new[] { new MqttTopicSubscription("a/#", MqttQualityOfService.AtMostOnce) }, default).GetAwaiter().GetResult());
+                var subscribe = Assert.Throws<MqttShellException>(() => adapter.SubscribeAsync(new[] { new MqttTopicSubscription("a/#", MqttQualityOfService.AtMostOnce) }, null, default).GetAwaiter().GetResult());
                 foreach (var e in new[] { publish, subscribe })
                 {
                     Assert.Equal("NotConnected", e.ErrorId);

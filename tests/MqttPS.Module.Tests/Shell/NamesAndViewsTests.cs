@@ -46,23 +46,22 @@ namespace MqttPS.Module.Tests.Shell
             Assert.Equal("ConnectionNameInUse", Assert.Throws<MqttShellException>(() => session.Connect(new MqttConnectionSettings { Name = "m5" }, host)).ErrorId);
             factory.Created[0].Lose("broker went away");
             Assert.Equal("Lost", first.State);
-            Assert.Equal("broker went away", first.DisconnectReason);
+            Assert.Equal("broker went away", first.LostReason);
             var second = session.Connect(new MqttConnectionSettings { Name = "m5" }, host);
             Assert.Equal("Connected", second.State);
-            Assert.Null(second.DisconnectReason);
+            Assert.Null(second.LostReason);
             Assert.Same(second, session.Connections.Find("m5").Single());
             Assert.True(factory.Created[0].Disposed);
         }
 
         [Fact]
-        public void A_reconnecting_connection_shows_its_state_in_one_word_and_the_reason_apart()
+        public void A_reconnecting_connection_shows_its_state_in_one_word()
         {
             var (session, factory, host) = NewSession();
             var c = session.Connect(new MqttConnectionSettings { Name = "r" }, host);
             factory.Created[0].IsConnected = false;
             factory.Created[0].RaiseState("Reconnecting (connection reset by peer)");
             Assert.Equal("Reconnecting", c.State);
-            Assert.Equal("connection reset by peer", c.DisconnectReason);
         }
 
         [Fact]

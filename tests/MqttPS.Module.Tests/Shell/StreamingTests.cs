@@ -81,7 +81,7 @@ namespace MqttPS.Module.Tests.Shell
             _ = Background.Run(() => { Thread.Sleep(100); client.Lose("broker went away"); });
             Assert.Equal(StreamEndReason.ConnectionClosed, MessageStreamReader.Read(sub, host, null, null, TimeSpan.FromSeconds(10), _ => { }));
             Assert.Equal("Lost", connection.State);
-            Assert.Equal("broker went away", connection.DisconnectReason);
+            Assert.Equal("broker went away", connection.LostReason);
             Assert.Empty(connection.Subscriptions);
         }
 
