@@ -92,15 +92,18 @@ Describe 'What commonly goes wrong is said once, with what to do' {
 
     It 'says what to do with a lost connection, without engine API names' {
         $b = Start-MqttBroker -Port 0 -Name 'vanishing'
+        $port = $b.Port
         $c = Connect-Mqtt -Broker $b.Uri
         $b | Stop-MqttBroker -Confirm:$false
         Wait-Until -Because 'the connection to be lost' -Condition { $c.State -eq 'Lost' }
-        foreach ($e in (Get-Failure { Publish-MqttMessage -Topic 'a' -Payload 'x' -QoS 1 -ErrorAction Stop }),
-                       (Get-Failure { Register-MqttSubscription -Topic 'a' -Count 1 -ErrorAction Stop })) {
+        $publish = Get-Failure { Publish-MqttMessage -Topic 'a' -Payload 'x' -QoS 1 -ErrorAction Stop }
+        $subscribe = Get-Failure { Register-MqttSubscription -Topic 'a' -Count 1 -ErrorAction Stop }
+        foreach ($e in $publish, $subscribe) {
             $e.Exception.Message | Should -Not -Match 'Async|call Connect'
-            $e.Exception.Message | Should -Match 'Connect-Mqtt'
+            $e.Exception.Message | Should -Match "'$($c.Name)'|mqtt://127\.0\.0\.1:$port"
             $e.CategoryInfo.Category | Should -Be 'ConnectionError'
         }
+        $subscribe.Exception.Message | Should -Match 'Connect-Mqtt'
     }
 
     It 'tells a plain client on a TLS port (<Server>) to use mqtts://, not to try MQTT 3.1.1' -ForEach @(@{ Server = 'MqttPS' }, @{ Server = 'mosquitto' }) {
@@ -178,7 +181,7 @@ Describe 'Documented errors' {
             'Test-MqttTopic/InvalidTopicName'        = @{ Run = { Test-MqttTopic -Topic 'a/+' -Filter '#' }; Target = 'a/+' }
             'Publish-MqttMessage/NoConnection'       = @{ Run = { Publish-MqttMessage -Topic a -Payload x }; Target = $null }
             'Publish-MqttMessage/ConnectionClosed'   = @{ Run = { $c = Connect-Mqtt -Broker $script:tls.Uri; $c | Disconnect-Mqtt; Publish-MqttMessage -Connection $c -Topic a -Payload x }; Target = { Get-MqttConnection } ; TargetType = 'MqttPS.Core.Shell.MqttConnection' }
-            'Publish-MqttMessage/NotConnected'       = @{ Run = { $b = Start-MqttBroker -Port 0 -Name gone; $c = Connect-Mqtt -Broker $b.Uri; $b | Stop-MqttBroker; Wait-Until -Condition { $c.State -eq 'Lost' }; Publish-MqttMessage -Connection $c -Topic a -Payload x }; Target = 'a' }
+            'Publish-MqttMessage/ConnectionLost'     = @{ Run = { $b = Start-MqttBroker -Port 0 -Name gone; $c = Connect-Mqtt -Broker $b.Uri; $b | Stop-MqttBroker; Wait-Until -Condition { $c.State -eq 'Lost' }; Publish-MqttMessage -Connection $c -Topic a -Payload x }; TargetType = 'MqttPS.Core.Shell.MqttConnection' }
             'Publish-MqttMessage/InvalidTopicName'   = @{ Run = { $null = Connect-Mqtt -Broker $script:tls.Uri; Publish-MqttMessage -Topic 'a/#' -Payload x }; Target = 'a/#' }
             'Publish-MqttMessage/RequiresMqtt5'      = @{ Run = { $null = Connect-Mqtt -Broker $script:tls.Uri -ProtocolVersion 3.1.1; Publish-MqttMessage -Topic a -Payload x -ContentType text/plain }; Target = 'a' }
             'Publish-MqttMessage/PublishRejected'    = @{ Run = { $null = Connect-Mqtt -Broker $script:guarded.Uri -Credential $script:alice; Publish-MqttMessage -Topic denied -Payload x -QoS 1 }; Target = 'x'; TargetType = 'System.String' }

@@ -111,6 +111,7 @@ Describe 'Format-List *' {
             $value = $p.Value
             if ($null -eq $value) { continue }
             $type = $value.GetType()
+            if ($type.IsEnum) { continue }   # a setting shown by name, wherever its type is defined
             $type.IsSubclassOf([Delegate]) | Should -BeFalse -Because "$Type.$($p.Name) is a callback"
             $type.FullName | Should -Not -Match '^MqttPS\.Core\.(Client|Transport)\.|^MqttPS\.Core\.Broker\.MqttBroker$|Queue|Adapter|^System\.Management\.Automation\.PSEventSubscriber$' -Because "$Type.$($p.Name) is plumbing"
         }
