@@ -573,6 +573,68 @@ function New-TestCertificateSet {
     }
 }
 
+function Invoke-DocumentedLines {
+    <#
+    Runs documentation lines one after another in one fresh runspace, as a user pastes them at a prompt: -Setup first
+    (it may set $ExampleSubstitutions, regular expressions to replacements applied to each line), then each line in
+    its own pipeline. A line whose comment says it runs "until Ctrl+C" must still run after -RunSeconds and is then
+    stopped as Ctrl+C stops it; every other line must finish within -TimeoutSeconds. Returns one result per line:
+    Line (as run), Completed, StopSeconds, Errors, Output.
+    #>
+    param(
+        [Parameter(Mandatory)] [string[]] $Lines,
+        [scriptblock] $Setup = {},
+        [object[]] $SetupArguments = @(),
+        [double] $RunSeconds = 3,
+        [double] $TimeoutSeconds = 60,
+        [string] $WorkingDirectory = (Get-Location).Path
+    )
+    $taskHost = New-ScriptedHost
+    $runspace = [runspacefactory]::CreateRunspace($taskHost)
+    $runspace.Open()
+    try {
+        $run = {
+            param([string] $Script, [object[]] $Arguments, [double] $Seconds, [bool] $UntilStopped)
+            $ps = [powershell]::Create()
+            $ps.Runspace = $runspace
+            $null = $ps.AddScript($Script)
+            foreach ($a in $Arguments) { $null = $ps.AddArgument($a) }
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new(); $noInput.Complete()
+            $handle = $ps.BeginInvoke($noInput, $output)
+            $result = [pscustomobject]@{ Line = $Script; Completed = $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds($Seconds)); StopSeconds = $null; Errors = @(); Output = @() }
+            if (-not $result.Completed) {
+                $watch = [System.Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $result.StopSeconds = $watch.Elapsed.TotalSeconds
+            }
+            try { $null = $ps.EndInvoke($handle) }
+            catch {
+                $exception = $_.Exception
+                if ($exception -is [System.Management.Automation.MethodInvocationException]) { $exception = $exception.InnerException }
+                if (-not ($exception -is [System.Management.Automation.PipelineStoppedException])) { $result.Errors += $exception.ErrorRecord ?? $_ }
+            }
+            $result.Errors += @($ps.Streams.Error | Where-Object { $result.Completed -or $_.FullyQualifiedErrorId -ne 'PipelineStopped' })
+            $result.Output = @(for ($i = 0; $i -lt $output.Count; $i++) { $output[$i] })
+            $ps.Dispose()
+            $result
+        }
+        $setupText = "Set-Location -LiteralPath '$($WorkingDirectory.Replace("'", "''"))'; Import-Module '$((Get-MqttPSModulePath).Replace("'", "''"))'; `$ExampleSubstitutions = @{}; . { $Setup } @args"
+        $prepared = & $run $setupText $SetupArguments $TimeoutSeconds $false
+        if (-not $prepared.Completed -or $prepared.Errors.Count -gt 0) { throw "The setup failed: $($prepared.Errors -join '; ')" }
+        $substitutions = $runspace.SessionStateProxy.GetVariable('ExampleSubstitutions')
+        foreach ($line in $Lines) {
+            if (-not $line.Trim()) { continue }
+            $asRun = $line
+            if ($substitutions) { foreach ($pattern in $substitutions.Keys) { $asRun = $asRun -replace $pattern, $substitutions[$pattern] } }
+            $untilStopped = $line -match 'until Ctrl\+C'
+            & $run $asRun @() $(if ($untilStopped) { $RunSeconds } else { $TimeoutSeconds }) $untilStopped |
+                Add-Member -NotePropertyName UntilStopped -NotePropertyValue $untilStopped -PassThru
+        }
+    }
+    finally { $runspace.Dispose() }
+}
+
 function Get-DocumentedError {
     <# The errors each cmdlet's help documents, from its NOTES ("Errors, as ...: Id (Category, Category); Id (Category).")
        as @{ Cmdlet; Id; Categories }. #>
