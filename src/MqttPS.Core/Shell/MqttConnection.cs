@@ -233,6 +233,8 @@ namespace MqttPS.Core.Shell
         /// filter whose remaining users asked for less is subscribed again at their highest QoS (5.0: without
         /// re-sending retained messages). Never throws: it runs in finally blocks and on Ctrl+C, where the connection
         /// may already be gone.</summary>
+        private static readonly TimeSpan AnswerWaitAfterStop = TimeSpan.FromSeconds(1);
+
         public void Release(IMessageSink sink, IShellHost host, VerboseQueue verbose, TimeSpan timeout)
         {
             var unused = new List<string>();
@@ -263,6 +265,9 @@ namespace MqttPS.Core.Shell
             try
             {
                 // Not tied to the host's stop token: Ctrl+C is exactly when the unsubscribe must still go out.
+                // After Ctrl+C the UNSUBSCRIBE still goes out, but the prompt does not wait long for a broker that does
+                // not answer it.
+                if (host != null && host.Stopping.IsCancellationRequested && timeout > AnswerWaitAfterStop) timeout = AnswerWaitAfterStop;
                 using (var cts = new CancellationTokenSource(timeout))
                 // The trace is captured before the UNSUBSCRIBE is sent, so that -Verbose shows it as it shows SUBSCRIBE.
                 using (host != null ? CaptureTrace(verbose) : null)
