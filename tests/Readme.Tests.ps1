@@ -32,7 +32,7 @@ Describe 'README: <Heading>' -ForEach $script:blocks {
         $directory = if ($lines[0] -match '^Import-Module \./out') { $script:root } else { Join-Path $script:work ([guid]::NewGuid().ToString('n')) }
         $null = New-Item -ItemType Directory -Force -Path $directory
         # The opening block's readings.log is a data logger's file; 1883 is the usual port, taken by nothing here.
-        Set-Content -LiteralPath (Join-Path $directory 'readings.log') -Value '21.0', '21.4'
+        if ($directory -ne $script:root) { Set-Content -LiteralPath (Join-Path $directory 'readings.log') -Value '21.0', '21.4' }
         $port = Get-FreeTcpPort
         $results = Invoke-DocumentedLines -Lines $lines -WorkingDirectory $directory -SetupArguments $port -Setup {
             param($port)
@@ -87,6 +87,7 @@ Import-Module (Join-Path '$installed' 'MqttPS') -WarningVariable warnings
         $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh.File)
         foreach ($a in $pwsh.Prefix + @('-NoProfile', '-NonInteractive', '-Command', $script)) { $start.ArgumentList.Add($a) }
         $start.Environment['HOME'] = $home2
+        $start.WorkingDirectory = $script:work   # PSResourceGet leaves a NuGet folder in the current one
         $start.RedirectStandardOutput = $true
         $start.RedirectStandardError = $true
         $process = [System.Diagnostics.Process]::Start($start)
