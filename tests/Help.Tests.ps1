@@ -108,3 +108,16 @@ Describe '<Name> help' -ForEach $script:cmdlets {
         }
     }
 }
+
+Describe 'What the help warns about' {
+    It 'says that -Action runs only a few times a second at an idle prompt, and what to do instead' {
+        $help = Get-Help Register-MqttSubscription -Full
+        $action = ($help.parameters.parameter | Where-Object name -eq 'Action').description.Text -join ' '
+        $notes = $help.alertSet.alert.Text -join ' '
+        foreach ($text in $action, $notes) {
+            $text | Should -Match 'idle'
+            $text | Should -Match '7 to 10 times a second'
+            $text | Should -Match 'stream'
+        }
+    }
+}
