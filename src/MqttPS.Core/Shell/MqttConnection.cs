@@ -229,12 +229,12 @@ namespace MqttPS.Core.Shell
             }
         }
 
+        private static readonly TimeSpan AnswerWaitAfterStop = TimeSpan.FromSeconds(1);
+
         /// <summary>Removes <paramref name="sink"/>: filters no other sink uses are unsubscribed at the broker, and a
         /// filter whose remaining users asked for less is subscribed again at their highest QoS (5.0: without
         /// re-sending retained messages). Never throws: it runs in finally blocks and on Ctrl+C, where the connection
         /// may already be gone.</summary>
-        private static readonly TimeSpan AnswerWaitAfterStop = TimeSpan.FromSeconds(1);
-
         public void Release(IMessageSink sink, IShellHost host, VerboseQueue verbose, TimeSpan timeout)
         {
             var unused = new List<string>();
