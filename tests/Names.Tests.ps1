@@ -44,11 +44,13 @@ Describe 'Tab completion' {
         Get-Completion 'Disconnect-Mqtt -Name pl' | Should -Be @("'plant b'", 'plant-a')
         Get-Completion 'Get-MqttConnection pla' | Should -Be @("'plant b'", 'plant-a')
         Get-Completion 'Disconnect-Mqtt plant-' | Should -Be @('plant-a')
+        Get-Completion 'Disconnect-Mqtt ' | Should -Be @("'plant b'", 'plant-a')
     }
 
     It 'offers the session''s broker names' {
         Get-Completion 'Stop-MqttBroker -Name ' | Should -Be @('lab', 'office')
         Get-Completion 'Stop-MqttBroker o' | Should -Be @('office')
+        Get-Completion 'Stop-MqttBroker ' | Should -Be @('lab', 'office')
         Get-Completion 'Get-MqttBroker l' | Should -Be @('lab')
         Get-Completion 'Get-MqttBrokerClient -BrokerName of' | Should -Be @('office')
     }

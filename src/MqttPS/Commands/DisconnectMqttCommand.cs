@@ -5,14 +5,16 @@ using MqttPS.Core.Shell;
 namespace MqttPS.Commands
 {
     /// <summary>Disconnect-Mqtt: closes connections cleanly (DISCONNECT) and ends their subscriptions.</summary>
-    [Cmdlet(VerbsCommunications.Disconnect, "Mqtt", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Default")]
+    [Cmdlet(VerbsCommunications.Disconnect, "Mqtt", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Name")]
     [OutputType(typeof(MqttConnection))]
     public sealed class DisconnectMqttCommand : MqttCmdlet
     {
         [Parameter(ParameterSetName = "Connection", Mandatory = true, Position = 0, ValueFromPipeline = true)]
         public MqttConnection[] Connection { get; set; }
 
-        [Parameter(ParameterSetName = "Name", Mandatory = true, Position = 0)]
+        // Optional, and the default set: without a name the command closes the default connection, and
+        // Tab after the command name offers names (with a no-argument set as the default, PowerShell could not tell which positional parameter Tab is for).
+        [Parameter(ParameterSetName = "Name", Position = 0)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(ConnectionNameCompleter))]
@@ -32,7 +34,7 @@ namespace MqttPS.Commands
                 case "Connection":
                     targets.AddRange(Connection);
                     break;
-                case "Name":
+                case "Name" when Name != null:
                     foreach (var pattern in Name)
                     {
                         var found = Session.Connections.Find(pattern);

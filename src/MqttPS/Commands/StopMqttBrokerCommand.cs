@@ -5,14 +5,16 @@ using MqttPS.Core.Shell;
 namespace MqttPS.Commands
 {
     /// <summary>Stop-MqttBroker: stops embedded brokers, disconnecting their clients.</summary>
-    [Cmdlet(VerbsLifecycle.Stop, "MqttBroker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
+    [Cmdlet(VerbsLifecycle.Stop, "MqttBroker", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Name")]
     [OutputType(typeof(MqttEmbeddedBroker))]
     public sealed class StopMqttBrokerCommand : MqttCmdlet
     {
         [Parameter(ParameterSetName = "InputObject", Mandatory = true, Position = 0, ValueFromPipeline = true)]
         public MqttEmbeddedBroker[] Broker { get; set; }
 
-        [Parameter(ParameterSetName = "Name", Mandatory = true, Position = 0)]
+        // Optional, and the default set: without a name the command stops the only broker, and
+        // Tab after the command name offers names (with a no-argument set as the default, PowerShell could not tell which positional parameter Tab is for).
+        [Parameter(ParameterSetName = "Name", Position = 0)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BrokerNameCompleter))]
@@ -29,7 +31,7 @@ namespace MqttPS.Commands
             var targets = new List<MqttEmbeddedBroker>();
             switch (ParameterSetName)
             {
-                case "Name":
+                case "Name" when Name != null:
                     foreach (var pattern in Name)
                     {
                         var found = Session.Brokers.Find(pattern);

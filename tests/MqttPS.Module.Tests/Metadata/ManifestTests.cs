@@ -50,10 +50,12 @@ namespace MqttPS.Module.Tests.Metadata
             var files = Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/')).OrderBy(f => f, StringComparer.Ordinal);
             Assert.Equal(new[]
             {
-                "MqttPS.Core.dll", "MqttPS.dll", "MqttPS.dll-Help.xml", "MqttPS.format.ps1xml", "MqttPS.psd1", "about_MqttPS.help.txt",
+                "LICENSE", "MqttPS.Core.dll", "MqttPS.dll", "MqttPS.dll-Help.xml", "MqttPS.format.ps1xml", "MqttPS.psd1", "about_MqttPS.help.txt",
                 "about_MqttPS_Mosquitto.help.txt", "en-US/MqttPS.dll-Help.xml", "en-US/about_MqttPS.help.txt", "en-US/about_MqttPS_Mosquitto.help.txt",
             }, files);
             Assert.Equal(File.ReadAllText(Path.Combine(CmdletSurface.RepositoryRoot, "MqttPS.psd1")), File.ReadAllText(Path.Combine(dir, "MqttPS.psd1")));
+            // The manifest's LicenseUri names MIT; the license text travels with the module.
+            Assert.Equal(File.ReadAllText(Path.Combine(CmdletSurface.RepositoryRoot, "LICENSE")), File.ReadAllText(Path.Combine(dir, "LICENSE")));
             // The culture-neutral copies (for Windows PowerShell 5.1 on non-English systems) are the en-US files.
             Assert.Equal(File.ReadAllText(Path.Combine(dir, "en-US", "MqttPS.dll-Help.xml")), File.ReadAllText(Path.Combine(dir, "MqttPS.dll-Help.xml")));
             Assert.Equal(File.ReadAllText(Path.Combine(dir, "en-US", "about_MqttPS.help.txt")), File.ReadAllText(Path.Combine(dir, "about_MqttPS.help.txt")));
