@@ -105,6 +105,33 @@ Describe 'Stop-MqttBroker and Disconnect-Mqtt take names by position' {
     }
 }
 
+Describe 'A broker object where an address is expected' {
+    # -Broker takes an address as text; a broker started here, given as is, used to arrive as its display text.
+    BeforeAll { $script:given = Start-MqttBroker -Port 0 -Name 'given' }
+    AfterAll { if ($script:given.IsRunning) { $script:given | Stop-MqttBroker -Confirm:$false } }
+
+    It 'connects to it: Connect-Mqtt $broker' {
+        $c = Connect-Mqtt $script:given -Name 'to-given'
+        try {
+            $c.IsConnected | Should -BeTrue
+            $c.Broker | Should -Be $script:given.Uri
+        } finally { $c | Disconnect-Mqtt -Confirm:$false }
+    }
+
+    It 'publishes, reads and clears retained messages through it with -Broker $broker' {
+        Publish-MqttMessage -Broker $script:given -Topic 'given/1' -Payload 'kept' -Retain
+        (Get-MqttRetainedMessage -Broker $script:given -Topic 'given/1').Payload | Should -Be 'kept'
+        Clear-MqttRetainedMessage -Broker $script:given -Topic 'given/1' -Confirm:$false
+        $script:given.RetainedCount | Should -Be 0
+    }
+
+    It 'says a stopped broker has no address' {
+        $stopped = Start-MqttBroker -Port 0 -Name 'given-stopped'
+        $stopped | Stop-MqttBroker -Confirm:$false
+        { Connect-Mqtt $stopped -Name 'to-stopped' } | Should -Throw "*broker 'given-stopped' is stopped, so it has no address*"
+    }
+}
+
 Describe 'A lost connection' {
     It 'shows State Lost with the reason apart, and gives its name to the next Connect-Mqtt' {
         $b = Start-MqttBroker -Port 0 -Name 'going'

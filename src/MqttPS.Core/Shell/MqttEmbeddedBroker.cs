@@ -81,6 +81,18 @@ namespace MqttPS.Core.Shell
         /// <summary>What the broker found in <see cref="PersistencePath"/> when it started (null without persistence).</summary>
         public MqttRecoveryReport PersistenceRecovery => _recovery;
 
+        /// <summary>The address a client on this machine uses where a command takes -Broker as text and is given this
+        /// broker object: plain TCP when it listens there, otherwise its first other listener.</summary>
+        /// <exception cref="MqttShellException">The broker is stopped: it has no address.</exception>
+        internal string AddressForClients()
+        {
+            var endpoints = Endpoints;
+            if (!IsRunning || endpoints.Count == 0)
+                throw new MqttShellException("BrokerStopped", ShellErrorCategory.InvalidArgument,
+                    "The broker '" + Name + "' is stopped, so it has no address; start one with Start-MqttBroker.", Name);
+            return Uri ?? endpoints[0].Uri;
+        }
+
         private string UriOf(MqttListenerKind kind)
         {
             foreach (var e in Endpoints) if (e.Kind == kind) return e.Uri;

@@ -34,6 +34,7 @@ namespace MqttPS.Commands
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [BrokerAddressTransformation]
         public string Broker { get; set; }
 
         [Parameter]

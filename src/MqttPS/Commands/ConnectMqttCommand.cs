@@ -14,6 +14,7 @@ namespace MqttPS.Commands
     {
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
+        [BrokerAddressTransformation]
         public string Broker { get; set; } = "localhost";
 
         [Parameter]

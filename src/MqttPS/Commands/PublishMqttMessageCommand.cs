@@ -73,6 +73,7 @@ namespace MqttPS.Commands
 
         [Parameter(ParameterSetName = "Broker", Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [BrokerAddressTransformation]
         public string Broker { get; set; }
 
         [Parameter(ParameterSetName = "Broker")]

@@ -78,6 +78,7 @@ namespace MqttPS.Commands
 
         [Parameter(ParameterSetName = "Stream")]
         [ValidateNotNullOrEmpty]
+        [BrokerAddressTransformation]
         public string Broker { get; set; }
 
         [Parameter(ParameterSetName = "Stream")]

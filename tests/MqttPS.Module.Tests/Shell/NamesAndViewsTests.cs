@@ -92,6 +92,20 @@ namespace MqttPS.Module.Tests.Shell
             finally { session.StopBroker(a, host); }
         }
 
+        [Fact]
+        public void A_broker_given_where_an_address_is_expected_stands_for_the_address_its_clients_use()
+        {
+            var session = new MqttShellSession(new ScriptedClientFactory());
+            var host = new RecordingHost();
+            var broker = session.StartBroker(new MqttBrokerSettings { Port = 0, Name = "given", SysIntervalSeconds = 0 }, host);
+            Assert.Equal(broker.Uri, broker.AddressForClients());
+            Assert.StartsWith("mqtt://127.0.0.1:", broker.AddressForClients());
+            session.StopBroker(broker, host);
+            var stopped = Assert.Throws<MqttShellException>(() => broker.AddressForClients());
+            Assert.Equal("BrokerStopped", stopped.ErrorId);
+            Assert.Equal("The broker 'given' is stopped, so it has no address; start one with Start-MqttBroker.", stopped.Message);
+        }
+
         [Theory]
         [InlineData("plant/building-7/floor-3/sensor-42", 26, "plant/bu...oor-3/sensor-42")]
         [InlineData("short/topic", 26, "short/topic")]
