@@ -12,6 +12,8 @@ BeforeAll {
     Wait-TcpPort -Port $port
     $script:uri = "mqtt://127.0.0.1:$port"
     $script:broker = Start-MqttBroker -Port 0 -Name 'view-broker'
+    $script:edge = Start-MqttBroker -Port 0 -Name 'view-edge' -Bridge @{ Name = 'to-view-broker'; Address = $script:broker.Uri; Topic = 'views/# both 1' }
+    Wait-Until -Because 'the bridge to connect' -Condition { @($script:edge.Bridges | Where-Object State -eq 'Connected').Count -eq 1 }
     $script:conn = Connect-Mqtt -Broker $script:uri -Name 'viewer' -ClientId 'viewer-client-with-a-long-id'
     $script:longTopic = 'plant/building-7/floor-3/line-12/sensor-0042'
     $script:sub = Register-MqttSubscription -Topic $script:longTopic -SourceIdentifier 'views.sensor'
@@ -26,6 +28,7 @@ BeforeAll {
         'MqttPS.Core.Shell.MqttSubscription'         = $script:sub
         'MqttPS.Core.Shell.MqttEmbeddedBroker'       = $script:broker
         'MqttPS.Core.Shell.MqttBrokerEndpoint'       = $script:broker.Endpoints[0]
+        'MqttPS.Core.Broker.Bridges.MqttBridgeStatistics' = $script:edge.Bridges[0]
         'MqttPS.Core.Broker.MqttBrokerClientInfo'    = (Get-MqttBrokerClient -BrokerName 'view-broker')
         'MqttPS.Core.Broker.MqttBrokerEvent'         = $script:events.Output[$script:events.Output.Count - 1]
     }
@@ -87,6 +90,12 @@ Describe 'What the columns show' {
         $client = $script:objects['MqttPS.Core.Broker.MqttBrokerClientInfo']
         $client.PacketsReceived | Should -BeGreaterThan 0
         $client.psobject.Properties.Name | Should -Not -Contain 'MessagesReceived'
+    }
+
+    It 'shows how many bridges of a broker are up, and every endpoint address whole' {
+        $row = (Get-TableLines $script:edge 80)[2]
+        $row | Should -Match '\b1/1 up\b'
+        $row | Should -Match ([regex]::Escape($script:edge.Endpoints[0].Uri))
     }
 
     It 'shows the state of the subscription and the messages it received' {
