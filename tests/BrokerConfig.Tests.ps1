@@ -39,6 +39,13 @@ BeforeAll {
         catch { if ($PassThru) { throw } else { 'Refused' } }
     }
 
+    function Get-ReceiveMaximum {
+        <# The Receive Maximum a 5.0 client reads in the broker's CONNACK. #>
+        param([string] $Uri)
+        $c = New-ProbeClient -Uri $Uri -ClientId 'receive-maximum-probe' -Version 'V500'
+        try { (Connect-Probe $c -PassThru).ReceiveMaximum } finally { $c.Dispose() }
+    }
+
     function Receive-Topics {
         <# The topics a client receives until nothing comes for -QuietMilliseconds (bounded by -TimeoutSeconds). #>
         param($Client, [int] $QuietMilliseconds = 700, [double] $TimeoutSeconds = 10)
@@ -282,7 +289,7 @@ Describe 'Start-MqttBroker -ConfigPath errors, warnings and parameters' {
         try {
             @($warnings | Where-Object { "$_" -match 'good\.conf:3: pid_file: ignored' }).Count | Should -Be 1
             $b.Uri | Should -Be "mqtt://127.0.0.1:$port"
-            $b.Broker.Options.ReceiveMaximum | Should -Be 9
+            Get-ReceiveMaximum $b.Uri | Should -Be 9
             $b.ConfigPath | Should -Be $config
         }
         finally { $b | Stop-MqttBroker -Confirm:$false }
@@ -290,7 +297,7 @@ Describe 'Start-MqttBroker -ConfigPath errors, warnings and parameters' {
         $moved = Start-MqttBroker -ConfigPath $config -Port 0 -MaxInflightMessages 3 -Name 'conf-moved' -WarningAction SilentlyContinue
         try {
             $moved.Port | Should -Not -Be $port
-            $moved.Broker.Options.ReceiveMaximum | Should -Be 3
+            Get-ReceiveMaximum $moved.Uri | Should -Be 3
             $c = Connect-Mqtt -Broker $moved.Uri -Name 'conf-moved-client'
             $c.IsConnected | Should -BeTrue
             $c | Disconnect-Mqtt -Confirm:$false
