@@ -15,6 +15,10 @@ BeforeAll {
     $script:root = (Resolve-Path (Join-Path $PSScriptRoot '..')).Path
     $script:work = Join-Path ([IO.Path]::GetTempPath()) ('mqttps-readme-' + [guid]::NewGuid().ToString('n'))
     $null = New-Item -ItemType Directory -Path $script:work
+    $key = [Security.Cryptography.RSA]::Create(2048)
+    $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=fleet-ca', $key, 'SHA256', [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+    $script:fleetCa = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30)).ExportCertificatePem()
 }
 
 AfterAll {
@@ -32,11 +36,23 @@ Describe 'README: <Heading>' -ForEach $script:blocks {
         $directory = if ($lines[0] -match '^Import-Module \./out') { $script:root } else { Join-Path $script:work ([guid]::NewGuid().ToString('n')) }
         $null = New-Item -ItemType Directory -Force -Path $directory
         # The opening block's readings.log is a data logger's file; 1883 is the usual port, taken by nothing here.
-        if ($directory -ne $script:root) { Set-Content -LiteralPath (Join-Path $directory 'readings.log') -Value '21.0', '21.4' }
+        if ($directory -ne $script:root) {
+            Set-Content -LiteralPath (Join-Path $directory 'readings.log') -Value '21.0', '21.4'
+            # The bridge example's CA certificate is the user's own fleet's.
+            Set-Content -LiteralPath (Join-Path $directory 'fleet-ca.crt') -Value $script:fleetCa
+        }
         $port = Get-FreeTcpPort
-        $results = Invoke-DocumentedLines -Lines $lines -WorkingDirectory $directory -SetupArguments $port -Setup {
-            param($port)
-            $ExampleSubstitutions = @{ '(?<=-Port )1883\b' = "$port"; '(?<=-Broker )localhost\b' = "127.0.0.1:$port" }
+        # Where the README names a cluster of the user's, a loopback port nothing listens on stands in for it (no traffic
+        # leaves the machine): the bridge keeps trying, as it does while a real cluster is unreachable. Get-Credential's
+        # prompt is answered with a credential.
+        $unreachable = Get-FreeTcpPort
+        $results = Invoke-DocumentedLines -Lines $lines -WorkingDirectory $directory -SetupArguments $port, $unreachable -Setup {
+            param($port, $unreachable)
+            $ExampleSubstitutions = @{
+                '(?<=-Port )1883\b' = "$port"; '(?<=-Broker )localhost\b' = "127.0.0.1:$port"
+                '[a-z0-9-]+\.example\.com:\d+' = "127.0.0.1:$unreachable"
+                'Get-Credential (\w+)' = '([pscredential]::new(''$1'', (ConvertTo-SecureString ''fleet-password'' -AsPlainText -Force)))'
+            }
         }
         foreach ($r in $results) {
             ($r.Errors | ForEach-Object { "$_" }) -join "`n" | Should -BeNullOrEmpty -Because "'$($r.Line)' runs without an error"

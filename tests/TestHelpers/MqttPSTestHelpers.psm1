@@ -573,11 +573,26 @@ function New-TestCertificateSet {
     }
 }
 
+function Join-StatementLines {
+    <# Documentation lines as a user pastes them: a statement that goes on over several lines (a hashtable, a script
+       block) is one entry, as the prompt keeps reading (>>) until it is complete; blank lines are left out. #>
+    param([string[]] $Lines)
+    $pending = @()
+    foreach ($line in $Lines) {
+        if (-not $pending -and -not $line.Trim()) { continue }
+        $pending += $line
+        $tokens = $null; $errors = $null
+        $null = [System.Management.Automation.Language.Parser]::ParseInput(($pending -join "`n"), [ref] $tokens, [ref] $errors)
+        if (@($errors | Where-Object IncompleteInput).Count -eq 0) { $pending -join "`n"; $pending = @() }
+    }
+    if ($pending) { $pending -join "`n" }
+}
+
 function Invoke-DocumentedLines {
     <#
     Runs documentation lines one after another in one fresh runspace, as a user pastes them at a prompt: -Setup first
-    (it may set $ExampleSubstitutions, regular expressions to replacements applied to each line), then each line in
-    its own pipeline. A line whose comment says it runs "until Ctrl+C" must still run after -RunSeconds and is then
+    (it may set $ExampleSubstitutions, regular expressions to replacements applied to each line), then each line (or
+    statement of several lines) in its own pipeline. A line whose comment says it runs "until Ctrl+C" must still run after -RunSeconds and is then
     stopped as Ctrl+C stops it; every other line must finish within -TimeoutSeconds. Returns one result per line:
     Line (as run), Completed, StopSeconds, Errors, Output.
     #>
@@ -623,8 +638,7 @@ function Invoke-DocumentedLines {
         $prepared = & $run $setupText $SetupArguments $TimeoutSeconds $false
         if (-not $prepared.Completed -or $prepared.Errors.Count -gt 0) { throw "The setup failed: $($prepared.Errors -join '; ')" }
         $substitutions = $runspace.SessionStateProxy.GetVariable('ExampleSubstitutions')
-        foreach ($line in $Lines) {
-            if (-not $line.Trim()) { continue }
+        foreach ($line in (Join-StatementLines $Lines)) {
             $asRun = $line
             if ($substitutions) { foreach ($pattern in $substitutions.Keys) { $asRun = $asRun -replace $pattern, $substitutions[$pattern] } }
             $untilStopped = $line -match 'until Ctrl\+C'
