@@ -57,6 +57,30 @@ namespace MqttPS.Core.Tests.Broker.Bridges
             return client;
         }
 
+        /// <summary>
+        /// A hub store holding a session of <paramref name="clientId"/> subscribed to <paramref name="filter"/> at QoS 1: a
+        /// hub started on it has the subscription from its first moment, before a bridge (which retries every 200 ms)
+        /// can deliver to it. Made before the edge exists, so no bridge meets this first run of the hub.
+        /// </summary>
+        private async Task<string> HubStoreWithSubscriberAsync(int hubPort, string clientId, string filter)
+        {
+            var store = Path.Combine(_dir, "hub-store");
+            var hub = await StartBrokerAsync(hubPort, o => o.PersistencePath = store);
+            using (var client = await ConnectAsync(PersistentOptions(hubPort, clientId)))
+                await client.SubscribeAsync(filter, MqttQualityOfService.AtLeastOnce);
+            await hub.StopAsync();
+            _brokers.Remove(hub);
+            return store;
+        }
+
+        private static MqttClientOptions PersistentOptions(int port, string clientId)
+        {
+            var options = ClientOptions(port, clientId);
+            options.CleanStart = false;
+            options.SessionExpiryInterval = 600;
+            return options;
+        }
+
         private static async Task<List<MqttMessage>> ReceiveAll(MqttClient client, int quietMilliseconds = 500)
         {
             var all = new List<MqttMessage>();
@@ -119,6 +143,7 @@ namespace MqttPS.Core.Tests.Broker.Bridges
         public async Task QoS_1_messages_wait_for_an_unreachable_hub_in_order_and_cross_when_it_is_back_QoS_0_are_dropped_and_counted()
         {
             var hubPort = FreePort.Next();
+            var hubStore = await HubStoreWithSubscriberAsync(hubPort, "hub-sub", "q/#");
             var edge = await StartBrokerAsync(configure: o => o.Bridges.Add(Bridge(hubPort, "q/# out 2")));
             await WaitForStateAsync(edge, MqttBridgeState.Waiting);
             var drops = new List<MqttBrokerEvent>();
@@ -132,8 +157,8 @@ namespace MqttPS.Core.Tests.Broker.Bridges
             Assert.Equal(50, edge.GetStatistics().Bridges.Single().QueuedMessages);
             lock (drops) Assert.Single(drops); // counted five times, reported once
 
-            var hub = await StartBrokerAsync(hubPort);
-            using (var subscriber = await ClientAsync(hub, "hub-sub", ("q/#", MqttQualityOfService.AtLeastOnce)))
+            await StartBrokerAsync(hubPort, o => o.PersistencePath = hubStore);
+            using (var subscriber = await ConnectAsync(PersistentOptions(hubPort, "hub-sub")))
             {
                 await WaitForStateAsync(edge, MqttBridgeState.Connected);
                 var got = new List<string>();
@@ -152,6 +177,7 @@ namespace MqttPS.Core.Tests.Broker.Bridges
         public async Task What_waits_for_the_hub_survives_a_restart_of_the_edge_with_persistence()
         {
             var hubPort = FreePort.Next();
+            var hubStore = await HubStoreWithSubscriberAsync(hubPort, "hub-sub", "p/#");
             var store = Path.Combine(_dir, "edge-store");
             var edge = await StartBrokerAsync(configure: o => { o.PersistencePath = store; o.Bridges.Add(Bridge(hubPort, "p/# out 1")); });
             using (var publisher = await ClientAsync(edge, "publisher"))
@@ -162,8 +188,8 @@ namespace MqttPS.Core.Tests.Broker.Bridges
 
             var again = await StartBrokerAsync(configure: o => { o.PersistencePath = store; o.Bridges.Add(Bridge(hubPort, "p/# out 1")); });
             Assert.Equal(10, again.GetStatistics().Bridges.Single().QueuedMessages);
-            var hub = await StartBrokerAsync(hubPort);
-            using (var subscriber = await ClientAsync(hub, "hub-sub", ("p/#", MqttQualityOfService.AtLeastOnce)))
+            await StartBrokerAsync(hubPort, o => o.PersistencePath = hubStore);
+            using (var subscriber = await ConnectAsync(PersistentOptions(hubPort, "hub-sub")))
             {
                 var got = new HashSet<string>();
                 while (got.Count < 10)
