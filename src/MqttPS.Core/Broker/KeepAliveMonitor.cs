@@ -10,10 +10,15 @@ namespace MqttPS.Core.Broker
     /// </summary>
     internal static class KeepAliveMonitor
     {
-        public static void Check(IEnumerable<BrokerConnection> connections, long nowMilliseconds, long connectTimeoutMilliseconds)
+        /// <param name="connections">The broker's open connections (the keys), enumerated in place rather than through
+        /// the dictionary's Keys, which would copy them all into a new array at every check.</param>
+        /// <param name="nowMilliseconds">The monotonic clock now.</param>
+        /// <param name="connectTimeoutMilliseconds">How long a connection may go without CONNECT.</param>
+        public static void Check(IEnumerable<KeyValuePair<BrokerConnection, bool>> connections, long nowMilliseconds, long connectTimeoutMilliseconds)
         {
-            foreach (var c in connections)
+            foreach (var pair in connections)
             {
+                var c = pair.Key;
                 if (c.IsClosing) continue;
                 if (!c.IsConnected)
                 {

@@ -359,7 +359,7 @@ namespace MqttPS.Core.Broker
                 try
                 {
                     var now = MonotonicClock.NowMilliseconds;
-                    KeepAliveMonitor.Check(_connections.Keys, now, connectTimeout);
+                    KeepAliveMonitor.Check(_connections, now, connectTimeout);
                     var due = _wills.TakeDue(now);
                     if (due != null) foreach (var will in due) PublishWill(will.Will, will.Publisher, will.Authorizer);
                     if (now - lastSessionSweep >= 1000)

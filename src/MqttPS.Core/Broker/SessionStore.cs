@@ -19,6 +19,15 @@ namespace MqttPS.Core.Broker
         public bool Remove(MqttSession session)
             => ((ICollection<KeyValuePair<string, MqttSession>>)_sessions).Remove(new KeyValuePair<string, MqttSession>(session.ClientId, session));
 
-        public ICollection<MqttSession> All => _sessions.Values;
+        /// <summary>Every session, enumerated in place: the dictionary's Values would copy all of them into a new array
+        /// on every call, and the broker's housekeeping sweeps them every second (with 10,000 idle clients, 80 KB of
+        /// garbage a second for nothing).</summary>
+        public IEnumerable<MqttSession> All
+        {
+            get
+            {
+                foreach (var pair in _sessions) yield return pair.Value;
+            }
+        }
     }
 }

@@ -121,6 +121,9 @@ namespace MqttPS.Core.Transport.Epoll
                     // Completes when input is there (or the peer has closed), without taking any of it.
                     if (seen != _readEdgesWhenEmpty && TryReceive(PeekBuffer, 0, 1, MSG_PEEK) >= 0) return ZeroTask;
                     _readEdgesWhenEmpty = seen;
+                    // Going idle: the last read's result task is not kept through the wait (an idle connection would
+                    // hold it for nothing); a busy connection's reads complete without waiting and keep reusing it.
+                    _lastReadTask = null;
                     return WaitAsync(ref _readWaiter, ref _readEdges, seen);
                 }
                 var n = TryReceive(buffer, offset, count, 0);
