@@ -37,6 +37,8 @@ namespace MqttPS.Core.Broker
         private readonly MqttBroker _broker;
         private readonly MqttAcceptedConnection _accepted;
         private readonly Stream _stream;
+        /// <summary><see cref="_stream"/> when it is the epoll engine's socket stream, else null.</summary>
+        private readonly Transport.Epoll.EpollSocketStream _epoll;
         private readonly MqttPacketDecoder _decoder;
 
         // send queue, guarded by _sendLock
@@ -72,6 +74,7 @@ namespace MqttPS.Core.Broker
             _accepted = accepted;
             Authorizer = accepted.IsInternal ? AllowAllAuthorizer.Instance : accepted.Listener?.Authorizer ?? broker.Authorizer;
             _stream = accepted.Stream;
+            _epoll = _stream as Transport.Epoll.EpollSocketStream;
             // Not on .NET Framework (Windows PowerShell): its NetworkStream expects a blocking socket, and its
             // asynchronous writes keep no per-socket state that direct writes would save.
             if (!IsNetFramework && accepted.StreamIsSocket && accepted.Socket != null)
@@ -162,7 +165,10 @@ namespace MqttPS.Core.Broker
                         // Small reads for ordinary clients (their buffer stays small); a client whose last read filled
                         // the buffer is streaming, and gets bigger reads (fewer reads and flushes per message).
                         var segment = _decoder.GetReceiveBuffer(_streaming ? StreamingReadSize : 4096);
-                        var n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count, ct).ConfigureAwait(false);
+                        // On the epoll engine, input that is already there is taken without a task (a read of a new
+                        // size would otherwise allocate one); only an empty socket goes through the waiting read.
+                        var n = _epoll != null ? _epoll.TryRead(segment.Array, segment.Offset, segment.Count) : -1;
+                        if (n < 0) n = await _stream.ReadAsync(segment.Array, segment.Offset, segment.Count, ct).ConfigureAwait(false);
                         _streaming = n == segment.Count;
                         if (n <= 0)
                         {

@@ -12,6 +12,8 @@ namespace MqttPS.Core.Broker
     {
         [System.ThreadStatic] private static int _depth;
         [System.ThreadStatic] private static List<BrokerConnection> _pending;
+        /// <summary>The list flushed last time, reused as the next batch's list (no copy per batch).</summary>
+        [System.ThreadStatic] private static List<BrokerConnection> _spare;
 
         public static bool IsDeferring => _depth > 0;
 
@@ -27,10 +29,13 @@ namespace MqttPS.Core.Broker
             if (_depth > 0) return;
             var pending = _pending;
             if (pending == null || pending.Count == 0) return;
-            // Flushing may run writers inline; take a snapshot so nothing added meanwhile is lost or re-entered.
-            var snapshot = pending.ToArray();
+            // Flushing may run writers inline, which may note connections again: they go to a fresh list (the spare
+            // one), so nothing added meanwhile is lost or re-entered, and no snapshot is copied per batch.
+            _pending = _spare;
+            _spare = null;
+            for (var i = 0; i < pending.Count; i++) pending[i].Flush();
             pending.Clear();
-            foreach (var c in snapshot) c.Flush();
+            _spare = pending;
         }
     }
 }

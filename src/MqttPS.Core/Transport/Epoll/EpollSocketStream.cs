@@ -139,6 +139,17 @@ namespace MqttPS.Core.Transport.Epoll
             }
         }
 
+        /// <summary>Reads what is there now without waiting and without a task: bytes read (0 = the peer has closed),
+        /// or -1 when the socket has nothing (then <see cref="ReadAsync(byte[], int, int, CancellationToken)"/> waits).
+        /// Errors throw as the read would have faulted.</summary>
+        internal int TryRead(byte[] buffer, int offset, int count)
+        {
+            CheckArguments(buffer, offset, count);
+            if (count == 0) throw new ArgumentOutOfRangeException(nameof(count));
+            if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(EpollSocketStream));
+            return TryReceive(buffer, offset, count, 0);
+        }
+
         private async Task<int> ReadWhenReadyAsync(byte[] buffer, int offset, int count, int seen)
         {
             while (true)
