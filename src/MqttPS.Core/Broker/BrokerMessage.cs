@@ -29,35 +29,98 @@ namespace MqttPS.Core.Broker
         public MqttQualityOfService QoS { get; }
         public bool Retain { get; }
 
-        public byte? PayloadFormatIndicator { get; set; }
-        public string ContentType { get; set; }
-        public string ResponseTopic { get; set; }
-        public byte[] CorrelationData { get; set; }
-        public List<MqttUserProperty> UserProperties { get; set; }
+        /// <summary>The forwarded 5.0 properties and the expiry, which most messages do not have: kept apart, so that a
+        /// plain message (every 3.1.1 one) is 48 bytes smaller. Set while the message is built, never after.</summary>
+        private sealed class ForwardedProperties
+        {
+            public byte? PayloadFormatIndicator;
+            public string ContentType;
+            public string ResponseTopic;
+            public byte[] CorrelationData;
+            public List<MqttUserProperty> UserProperties;
+            public uint? MessageExpiryInterval;
+            public long ExpiresAtMilliseconds;
+        }
+
+        private ForwardedProperties _forwarded;
+
+        /// <summary>The forwarded properties for setting one: created only for a value (setting null or nothing on a
+        /// message without any keeps it without).</summary>
+        private ForwardedProperties Forwarded(bool hasValue)
+            => _forwarded ?? (hasValue ? _forwarded = new ForwardedProperties() : null);
+
+        public byte? PayloadFormatIndicator
+        {
+            get => _forwarded?.PayloadFormatIndicator;
+            set { var f = Forwarded(value.HasValue); if (f != null) f.PayloadFormatIndicator = value; }
+        }
+
+        public string ContentType
+        {
+            get => _forwarded?.ContentType;
+            set { var f = Forwarded(value != null); if (f != null) f.ContentType = value; }
+        }
+
+        public string ResponseTopic
+        {
+            get => _forwarded?.ResponseTopic;
+            set { var f = Forwarded(value != null); if (f != null) f.ResponseTopic = value; }
+        }
+
+        public byte[] CorrelationData
+        {
+            get => _forwarded?.CorrelationData;
+            set { var f = Forwarded(value != null); if (f != null) f.CorrelationData = value; }
+        }
+
+        public List<MqttUserProperty> UserProperties
+        {
+            get => _forwarded?.UserProperties;
+            set { var f = Forwarded(value != null); if (f != null) f.UserProperties = value; }
+        }
 
         /// <summary>The message expiry interval as published, or null when the message does not expire.</summary>
-        public uint? MessageExpiryInterval { get; set; }
+        public uint? MessageExpiryInterval
+        {
+            get => _forwarded?.MessageExpiryInterval;
+            set { var f = Forwarded(value.HasValue); if (f != null) f.MessageExpiryInterval = value; }
+        }
 
         /// <summary>Monotonic deadline in milliseconds when <see cref="MessageExpiryInterval"/> is set.</summary>
-        public long ExpiresAtMilliseconds { get; set; }
+        public long ExpiresAtMilliseconds
+        {
+            get => _forwarded?.ExpiresAtMilliseconds ?? 0;
+            set { var f = Forwarded(value != 0); if (f != null) f.ExpiresAtMilliseconds = value; }
+        }
 
         /// <summary>Client id of the publisher (no-local), or null for the broker's own messages (API, wills are the client's).</summary>
         public string SenderClientId { get; set; }
 
         public DateTimeOffset Timestamp { get; set; } = DateTimeOffset.Now;
 
-        public bool HasForwardedProperties =>
-            PayloadFormatIndicator.HasValue || ContentType != null || ResponseTopic != null || CorrelationData != null ||
-            (UserProperties != null && UserProperties.Count > 0) || MessageExpiryInterval.HasValue;
+        public bool HasForwardedProperties
+        {
+            get
+            {
+                var f = _forwarded;
+                return f != null && (f.PayloadFormatIndicator.HasValue || f.ContentType != null || f.ResponseTopic != null || f.CorrelationData != null ||
+                    (f.UserProperties != null && f.UserProperties.Count > 0) || f.MessageExpiryInterval.HasValue);
+            }
+        }
 
-        public bool IsExpired(long nowMilliseconds) => MessageExpiryInterval.HasValue && nowMilliseconds >= ExpiresAtMilliseconds;
+        public bool IsExpired(long nowMilliseconds)
+        {
+            var f = _forwarded;
+            return f != null && f.MessageExpiryInterval.HasValue && nowMilliseconds >= f.ExpiresAtMilliseconds;
+        }
 
         /// <summary>Remaining lifetime in whole seconds, rounded up so a message is never announced as already expired
         /// ([MQTT-3.3.2-6]: the receiver gets the interval minus the time spent waiting in the server).</summary>
         public uint RemainingExpirySeconds(long nowMilliseconds)
         {
-            if (!MessageExpiryInterval.HasValue) return 0;
-            var left = ExpiresAtMilliseconds - nowMilliseconds;
+            var f = _forwarded;
+            if (f == null || !f.MessageExpiryInterval.HasValue) return 0;
+            var left = f.ExpiresAtMilliseconds - nowMilliseconds;
             if (left <= 0) return 0;
             return (uint)Math.Min(uint.MaxValue, (left + 999) / 1000);
         }
@@ -110,12 +173,8 @@ namespace MqttPS.Core.Broker
         public BrokerMessage WithRetain(bool retain)
         {
             if (retain == Retain) return this;
-            return new BrokerMessage(Topic, Payload, QoS, retain)
-            {
-                PayloadFormatIndicator = PayloadFormatIndicator, ContentType = ContentType, ResponseTopic = ResponseTopic,
-                CorrelationData = CorrelationData, UserProperties = UserProperties, MessageExpiryInterval = MessageExpiryInterval,
-                ExpiresAtMilliseconds = ExpiresAtMilliseconds, SenderClientId = SenderClientId, Timestamp = Timestamp,
-            };
+            // The forwarded properties are shared: neither message changes them once published.
+            return new BrokerMessage(Topic, Payload, QoS, retain) { _forwarded = _forwarded, SenderClientId = SenderClientId, Timestamp = Timestamp };
         }
 
         public MqttMessage ToMqttMessage(long nowMilliseconds)
