@@ -118,6 +118,9 @@ namespace MqttPS.Core.Tests.Client
                 };
                 await consumer.SubscribeAsync("q0/t");
                 for (var i = 0; i < 3; i++) await producer.PublishAsync(new MqttMessage("q0/t", i.ToString()));
+                // The first message however slow the machine, then a moment in which the others would arrive if
+                // reading went on.
+                await Eventually.WaitUntilAsync(() => received.Count >= 1, TimeSpan.FromSeconds(10), "the first message");
                 await Task.Delay(300);
                 Assert.Equal(new[] { "0" }, received);
                 gate.SetResult(true);
