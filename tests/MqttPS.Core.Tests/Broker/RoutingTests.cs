@@ -173,15 +173,16 @@ namespace MqttPS.Core.Tests.Broker
                 {
                     c.Properties.SessionExpiryInterval = 60;
                     c.Will = new MqttWillMessage { Topic = "wd/dead", Payload = Encoding.UTF8.GetBytes("gone") };
-                    c.Will.Properties.WillDelayInterval = 1;
+                    // Long enough for the reconnect below to come back in time on a loaded machine.
+                    c.Will.Properties.WillDelayInterval = 3;
                 };
                 var (dying, _) = await RawMqttClient.ConnectAsync(host.Port, "delayed", cleanStart: false, configure: withWill);
                 dying.Dispose(); // abrupt
                 await Task.Delay(300);
                 var (back, _) = await RawMqttClient.ConnectAsync(host.Port, "delayed", cleanStart: false, configure: withWill);
-                Assert.Null(await watcher.ReceiveAsync(TimeSpan.FromMilliseconds(1500))); // came back in time [MQTT-3.1.3-9]
+                Assert.Null(await watcher.ReceiveAsync(TimeSpan.FromSeconds(3.5))); // came back in time [MQTT-3.1.3-9]
                 back.Dispose();
-                var will = await watcher.ReceiveAsync<PublishPacket>(TimeSpan.FromSeconds(4));
+                var will = await watcher.ReceiveAsync<PublishPacket>(TimeSpan.FromSeconds(8));
                 Assert.Equal("wd/dead", will.Topic);
             }
         }
