@@ -41,6 +41,7 @@ SHARED="$(cd "$SHARED" && pwd)"
 MOSQUITTO="${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}"
 [ -x "$MOSQUITTO" ] || die "mosquitto not found"
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+. "$ROOT/tests/bench/bench-common.sh"
 BENCH_EXTRA="${BENCH_EXTRA-idle retained}"
 OUT="${BENCH_OUT:-$(mktemp -d /tmp/bench-broker.XXXXXX)}"
 mkdir -p "$OUT"
@@ -71,14 +72,10 @@ for project in tests/MqttPS.BrokerHost/MqttPS.BrokerHost tests/MqttPS.MqttnetHos
 done
 [ -f "$HOST_DLL" ] || die "missing $HOST_DLL"
 [ -f "$MQTTNET_DLL" ] || die "missing $MQTTNET_DLL"
-# The pinned PowerShell (.config/dotnet-tools.json), run with `dotnet exec` so that the process measured is pwsh itself
-# (the dotnet-tool launcher would run it as a child).
-PWSH_VERSION="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tools"]["powershell"]["version"])' "$ROOT/.config/dotnet-tools.json")"
-PWSH_DLL="${NUGET_PACKAGES:-$HOME/.nuget/packages}/powershell/$PWSH_VERSION/tools/net10.0/any/unix/pwsh.dll"
+pinned_pwsh
 case " $BROKERS " in
   *" pwsh "*)
-    [ -f "$PWSH_DLL" ] || (cd "$ROOT" && dotnet tool restore >/dev/null) || die "cannot restore the pinned PowerShell"
-    [ -f "$PWSH_DLL" ] || die "missing $PWSH_DLL (dotnet tool restore)"
+    require_pinned_pwsh
     [ -f "$ROOT/out/MqttPS/MqttPS.psd1" ] || die "missing out/MqttPS (dotnet build src/MqttPS -c Release)" ;;
 esac
 
@@ -90,8 +87,6 @@ for tool in mosquitto_pub mosquitto_sub; do
   chmod +x "$OUT/bin/$tool"
 done
 export PATH="$OUT/bin:$PATH"
-
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 declare -A PID PORT
 cleanup() {

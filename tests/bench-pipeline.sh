@@ -33,6 +33,7 @@ TIMEOUT="${PIPE_TIMEOUT:-120}"
 OUT="${BENCH_OUT:-$(mktemp -d /tmp/bench-pipeline.XXXXXX)}"
 mkdir -p "$OUT"
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+. "$ROOT/tests/bench/bench-common.sh"
 MOSQUITTO="${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}"
 [ -x "$MOSQUITTO" ] || die "mosquitto not found"
 command -v mosquitto_pub >/dev/null && command -v mosquitto_sub >/dev/null || die "mosquitto-clients not found"
@@ -40,14 +41,12 @@ command -v mosquitto_pub >/dev/null && command -v mosquitto_sub >/dev/null || di
 echo "# building src/MqttPS (Release)" >&2
 dotnet build -c Release "$ROOT/src/MqttPS/MqttPS.csproj" -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; die "build failed"; }
 MODULE="$ROOT/out/MqttPS/MqttPS.psd1"
-PWSH_VERSION="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tools"]["powershell"]["version"])' "$ROOT/.config/dotnet-tools.json")"
-PWSH_DLL="${NUGET_PACKAGES:-$HOME/.nuget/packages}/powershell/$PWSH_VERSION/tools/net10.0/any/unix/pwsh.dll"
-[ -f "$PWSH_DLL" ] || (cd "$ROOT" && dotnet tool restore >/dev/null)
-[ -f "$PWSH_DLL" ] || die "missing $PWSH_DLL (dotnet tool restore)"
+pinned_pwsh
+require_pinned_pwsh
 pwsh() { dotnet exec "$PWSH_DLL" -NoProfile -NonInteractive "$@"; }
 
 # ---------------------------------------------------------------- broker and data
-PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+PORT="$(free_port)"
 # Its log (SUBSCRIBEs only) goes to standard output: mosquitto started as root writes files as its own user.
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nlog_dest stdout\nlog_type subscribe\nmax_queued_messages 0\n' "$PORT" > "$OUT/mosquitto.conf"
 stdbuf -oL "$MOSQUITTO" -c "$OUT/mosquitto.conf" >"$OUT/mosquitto.log" 2>&1 &  # line-buffered, so a SUBSCRIBE is seen at once
@@ -58,13 +57,7 @@ trap 'exit 130' INT TERM
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 
 DATA="$OUT/sensors.log"
-"$PY" - "$DATA" "$LINES" <<'PY'
-import sys, random
-random.seed(13)
-with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
-        f.write("%06d room%d temp=%.2f hum=%.1f\n" % (i, i % 16, 18 + random.random() * 10, 30 + random.random() * 40))
-PY
+write_sensor_lines "$DATA" "$LINES"
 echo "# mosquitto $("$MOSQUITTO" -h 2>&1 | head -1 | awk '{print $3}') pid $BROKER port $PORT; pwsh $PWSH_VERSION; $LINES lines; $(nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
 echo "# raw output in $OUT"
 

@@ -31,6 +31,7 @@ MODULE="${2:-$ROOT/out/MqttPS/MqttPS.psd1}"
 OUT="${BENCH_OUT:-$(mktemp -d /tmp/bench-profile.XXXXXX)}"
 mkdir -p "$OUT"
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+. "$ROOT/tests/bench/bench-common.sh"
 command -v perf >/dev/null || die "perf not found (Debian: apt-get install linux-perf)"
 
 if [ -z "${2:-}" ]; then
@@ -38,13 +39,10 @@ if [ -z "${2:-}" ]; then
   dotnet build -c Release "$ROOT/src/MqttPS/MqttPS.csproj" -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; die "build failed"; }
 fi
 [ -f "$MODULE" ] || die "missing $MODULE"
-PWSH_VERSION="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tools"]["powershell"]["version"])' "$ROOT/.config/dotnet-tools.json")"
-PWSH_DLL="${NUGET_PACKAGES:-$HOME/.nuget/packages}/powershell/$PWSH_VERSION/tools/net10.0/any/unix/pwsh.dll"
-[ -f "$PWSH_DLL" ] || (cd "$ROOT" && dotnet tool restore >/dev/null)
-[ -f "$PWSH_DLL" ] || die "missing $PWSH_DLL (dotnet tool restore)"
+pinned_pwsh
+require_pinned_pwsh
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
@@ -82,13 +80,7 @@ else
   "$MOSQUITTO" -c "$OUT/mosquitto.conf" >"$OUT/mosquitto.log" 2>&1 &
   PIDS="$!"
   for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-  "$PY" - "$OUT/sensors.log" "$LINES" <<'PY'
-import sys, random
-random.seed(13)
-with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
-        f.write("%06d room%d temp=%.2f hum=%.1f\n" % (i, i % 16, 18 + random.random() * 10, 30 + random.random() * 40))
-PY
+  write_sensor_lines "$OUT/sensors.log" "$LINES"
   perf record -F 2999 -g -o "$OUT/perf.data" -- dotnet exec "$PWSH_DLL" -NoProfile -NonInteractive -Command "Import-Module '$MODULE'; \$c = Connect-Mqtt -Broker 127.0.0.1 -Port $PORT; \$w = [Diagnostics.Stopwatch]::StartNew(); Get-Content '$OUT/sensors.log' | Publish-MqttMessage -Topic sensors/raw -QoS $QOS -Connection \$c; 'pipeline_ms=' + \$w.ElapsedMilliseconds; Disconnect-Mqtt -Connection \$c" >"$OUT/pwsh.out" 2>"$OUT/perf.log" || die "the pipeline failed: $(tail -3 "$OUT/pwsh.out")"
   MESSAGES=""
   TITLE="fresh pwsh $PWSH_VERSION: Get-Content ($LINES lines) | Publish-MqttMessage -QoS $QOS, whole process: $(sed -n 's/^pipeline_ms=//p' "$OUT/pwsh.out") ms in the pipeline"

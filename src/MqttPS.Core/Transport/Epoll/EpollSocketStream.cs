@@ -126,11 +126,16 @@ namespace MqttPS.Core.Transport.Epoll
                     _lastReadTask = null;
                     return WaitAsync(ref _readWaiter, ref _readEdges, seen);
                 }
-                var n = TryReceive(buffer, offset, count, 0);
-                // A short read says nothing about what follows: the peer's FIN can come in the same edge as its last
-                // bytes, and only the next call sees it. So only "nothing there" (EAGAIN) counts as empty.
-                if (n >= 0) return ResultTask(n);
-                _readEdgesWhenEmpty = seen;
+                // No edge since the socket was last found empty (e.g. by TryRead just before): nothing has arrived, so
+                // wait without asking the socket again.
+                if (seen != _readEdgesWhenEmpty)
+                {
+                    var n = TryReceive(buffer, offset, count, 0);
+                    // A short read says nothing about what follows: the peer's FIN can come in the same edge as its
+                    // last bytes, and only the next call sees it. So only "nothing there" (EAGAIN) counts as empty.
+                    if (n >= 0) return ResultTask(n);
+                    _readEdgesWhenEmpty = seen;
+                }
                 return ReadWhenReadyAsync(buffer, offset, count, seen);
             }
             catch (Exception e)
@@ -140,14 +145,17 @@ namespace MqttPS.Core.Transport.Epoll
         }
 
         /// <summary>Reads what is there now without waiting and without a task: bytes read (0 = the peer has closed),
-        /// or -1 when the socket has nothing (then <see cref="ReadAsync(byte[], int, int, CancellationToken)"/> waits).
-        /// Errors throw as the read would have faulted.</summary>
+        /// or -1 when the socket has nothing (then <see cref="ReadAsync(byte[], int, int, CancellationToken)"/> waits
+        /// for the next edge without a second system call). Errors throw as the read would have faulted.</summary>
         internal int TryRead(byte[] buffer, int offset, int count)
         {
             CheckArguments(buffer, offset, count);
             if (count == 0) throw new ArgumentOutOfRangeException(nameof(count));
             if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(EpollSocketStream));
-            return TryReceive(buffer, offset, count, 0);
+            var seen = Volatile.Read(ref _readEdges);
+            var n = TryReceive(buffer, offset, count, 0);
+            if (n < 0) _readEdgesWhenEmpty = seen;
+            return n;
         }
 
         private async Task<int> ReadWhenReadyAsync(byte[] buffer, int offset, int count, int seen)
